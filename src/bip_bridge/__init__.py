@@ -1,0 +1,3 @@
+"""bip-bridge: BIP employability indicators measured through LimeSurvey."""
+
+__version__ = "0.1.0"
