@@ -37,7 +37,11 @@ class LimeSurveyAPI(Protocol):
     def list_surveys(self) -> list[Row]: ...
 
     def import_survey(
-        self, content: bytes, *, file_type: str = "lss", name: str | None = None,
+        self,
+        content: bytes,
+        *,
+        file_type: str = "lss",
+        name: str | None = None,
         survey_id: int | None = None,
     ) -> int: ...
 
@@ -98,7 +102,9 @@ class LimeSurveyAPI(Protocol):
         self, sid: int, tid: int, properties: Sequence[str] | None = None
     ) -> Row: ...
 
-    def set_participant_properties(self, sid: int, tid: int, properties: Mapping[str, Any]) -> Row: ...
+    def set_participant_properties(
+        self, sid: int, tid: int, properties: Mapping[str, Any]
+    ) -> Row: ...
 
     def delete_participants(self, sid: int, tids: Sequence[int]) -> Row: ...
 

@@ -30,9 +30,9 @@ else:  # pragma: no cover
 
 DEFAULT_CONFIG_NAME = "bip-bridge.toml"
 ENV_CONFIG = "BIP_BRIDGE_CONFIG"
-ENV_LS_PASSWORD = "BIP_BRIDGE_LIMESURVEY_PASSWORD"
+ENV_LS_PASSWORD = "BIP_BRIDGE_LIMESURVEY_PASSWORD"  # noqa: S105 (a variable name)
 ENV_PSEUDONYM_KEY = "BIP_BRIDGE_PSEUDONYM_KEY"
-ENV_SMTP_PASSWORD = "BIP_BRIDGE_SMTP_PASSWORD"
+ENV_SMTP_PASSWORD = "BIP_BRIDGE_SMTP_PASSWORD"  # noqa: S105 (a variable name)
 SECRET_WORDS = ("password", "passwd", "secret", "pseudonym_key", "api_key", "token")
 LANGUAGES = ("sv", "da", "en")
 
@@ -146,13 +146,21 @@ def read_secret(name: str, env: Mapping[str, str], problems: list[Problem]) -> s
             value = Path(file_name).read_text(encoding="utf-8").rstrip("\r\n")
         except OSError as exc:
             problems.append(
-                Problem(f"environment {name}_FILE", f"cannot read {file_name}: {exc.strerror}",
-                        "a readable file holding the secret")
+                Problem(
+                    f"environment {name}_FILE",
+                    f"cannot read {file_name}: {exc.strerror}",
+                    "a readable file holding the secret",
+                )
             )
             return None
         if not value:
-            problems.append(Problem(f"environment {name}_FILE", f"{file_name} is empty",
-                                    "the secret on its first line"))
+            problems.append(
+                Problem(
+                    f"environment {name}_FILE",
+                    f"{file_name} is empty",
+                    "the secret on its first line",
+                )
+            )
             return None
         register_secret(value)
         return value
@@ -168,16 +176,21 @@ def read_secret(name: str, env: Mapping[str, str], problems: list[Problem]) -> s
 class _Reader:
     """Reads typed values from one TOML table, collecting problems instead of raising."""
 
-    def __init__(self, data: Mapping[str, Any], section: str, problems: list[Problem],
-                 known: set[str]):
+    def __init__(
+        self, data: Mapping[str, Any], section: str, problems: list[Problem], known: set[str]
+    ):
         self.data = data
         self.section = section
         self.problems = problems
         for key in data:
             if key not in known:
-                self.problems.append(Problem(
-                    f"[{section}] {key}", "unknown key",
-                    "one of " + ", ".join(sorted(known)) if known else "no keys"))
+                self.problems.append(
+                    Problem(
+                        f"[{section}] {key}",
+                        "unknown key",
+                        "one of " + ", ".join(sorted(known)) if known else "no keys",
+                    )
+                )
 
     def where(self, key: str) -> str:
         return f"[{self.section}] {key}"
@@ -191,15 +204,22 @@ class _Reader:
             self.problems.append(Problem(self.where(key), f"{value!r} is a boolean", expected))
             return default
         if not isinstance(value, kinds):
-            self.problems.append(Problem(self.where(key), f"{value!r} has the wrong type", expected))
+            self.problems.append(
+                Problem(self.where(key), f"{value!r} has the wrong type", expected)
+            )
             return default
         return value
 
     def int_range(self, key: str, default: int, low: int, high: int) -> int:
         value = self.get(key, int, default, f"a whole number from {low} to {high}")
         if not low <= value <= high:
-            self.problems.append(Problem(self.where(key), f"{value} is out of range",
-                                         f"a whole number from {low} to {high}"))
+            self.problems.append(
+                Problem(
+                    self.where(key),
+                    f"{value} is out of range",
+                    f"a whole number from {low} to {high}",
+                )
+            )
             return default
         return int(value)
 
@@ -217,11 +237,13 @@ def _check_no_secrets(data: Mapping[str, Any], problems: list[Problem], prefix: 
             continue
         if any(word in key.lower() for word in SECRET_WORDS):
             env = hints.get(section, "an environment variable")
-            problems.append(Problem(
-                f"[{section}] {key}",
-                "secrets are not allowed in the configuration file; remove this line",
-                f"the value in {env} or a file named by {env}_FILE",
-            ))
+            problems.append(
+                Problem(
+                    f"[{section}] {key}",
+                    "secrets are not allowed in the configuration file; remove this line",
+                    f"the value in {env} or a file named by {env}_FILE",
+                )
+            )
 
 
 # --- loading -----------------------------------------------------------------------
@@ -251,11 +273,17 @@ def load_settings(
     try:
         data = tomllib.loads(config_path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{config_path} is not valid TOML: {exc}", path=str(config_path),
-                          hint="Fix the syntax at the line and column named above.") from exc
+        raise ConfigError(
+            f"{config_path} is not valid TOML: {exc}",
+            path=str(config_path),
+            hint="Fix the syntax at the line and column named above.",
+        ) from exc
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{config_path} is not UTF-8 text", path=str(config_path),
-                          hint="Save the file as UTF-8.") from exc
+        raise ConfigError(
+            f"{config_path} is not UTF-8 text",
+            path=str(config_path),
+            hint="Save the file as UTF-8.",
+        ) from exc
     return settings_from_mapping(data, base_dir=config_path.parent, env=env, path=config_path)
 
 
@@ -282,33 +310,64 @@ def settings_from_mapping(
     secret_keys = {k for k in SECRET_WORDS}
     # --- [limesurvey]
     ls_data = table("limesurvey")
-    ls = _Reader(ls_data, "limesurvey", problems,
-                 {"url", "username", "timeout", "retries", "verify_tls", "ca_bundle"} | secret_keys)
-    url = ls.get("url", str, "", "the RemoteControl URL, e.g. https://survey.example.org/index.php/admin/remotecontrol")
+    ls = _Reader(
+        ls_data,
+        "limesurvey",
+        problems,
+        {"url", "username", "timeout", "retries", "verify_tls", "ca_bundle"} | secret_keys,
+    )
+    url = ls.get(
+        "url",
+        str,
+        "",
+        "the RemoteControl URL, e.g. https://survey.example.org/index.php/admin/remotecontrol",
+    )
     if "limesurvey" not in data or "url" not in ls_data:
-        problems.append(Problem("[limesurvey] url", "missing",
-                                "the RemoteControl URL, e.g. https://survey.example.org/index.php/admin/remotecontrol"))
+        problems.append(
+            Problem(
+                "[limesurvey] url",
+                "missing",
+                "the RemoteControl URL, e.g. https://survey.example.org/index.php/admin/remotecontrol",
+            )
+        )
     elif url:
         parsed = urlparse(url)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            problems.append(Problem("[limesurvey] url", f"{url!r} is not an http(s) URL",
-                                    "https://HOST/index.php/admin/remotecontrol"))
+            problems.append(
+                Problem(
+                    "[limesurvey] url",
+                    f"{url!r} is not an http(s) URL",
+                    "https://HOST/index.php/admin/remotecontrol",
+                )
+            )
         elif parsed.username or parsed.password:
-            problems.append(Problem("[limesurvey] url", "the URL contains credentials",
-                                    f"a URL without user:password@ (password in {ENV_LS_PASSWORD})"))
+            problems.append(
+                Problem(
+                    "[limesurvey] url",
+                    "the URL contains credentials",
+                    f"a URL without user:password@ (password in {ENV_LS_PASSWORD})",
+                )
+            )
     username = ls.get("username", str, "", "the LimeSurvey user name")
     if "username" not in ls_data:
         problems.append(Problem("[limesurvey] username", "missing", "the LimeSurvey user name"))
     timeout = ls.get("timeout", (int, float), 30.0, "seconds, e.g. 30")
     if timeout <= 0 or timeout > 600:
-        problems.append(Problem("[limesurvey] timeout", f"{timeout} is out of range", "0 < seconds <= 600"))
+        problems.append(
+            Problem("[limesurvey] timeout", f"{timeout} is out of range", "0 < seconds <= 600")
+        )
         timeout = 30.0
     retries = ls.int_range("retries", 4, 0, 10)
     verify_tls = ls.get("verify_tls", bool, True, "true or false")
     ca_bundle = ls.get("ca_bundle", str, None, "the path of a CA bundle file")
     if ca_bundle and not (base_dir / ca_bundle).exists():
-        problems.append(Problem("[limesurvey] ca_bundle", f"{ca_bundle} does not exist",
-                                "the path of a PEM CA bundle"))
+        problems.append(
+            Problem(
+                "[limesurvey] ca_bundle",
+                f"{ca_bundle} does not exist",
+                "the path of a PEM CA bundle",
+            )
+        )
     password = read_secret(ENV_LS_PASSWORD, env, problems)
 
     # --- [store]
@@ -316,40 +375,66 @@ def settings_from_mapping(
     default_store = f"sqlite:///{(base_dir / 'bip-bridge.sqlite').resolve()}"
     store_url = st.get("url", str, default_store, "an SQLAlchemy URL, e.g. sqlite:///bip.sqlite")
     if not store_url.split(":", 1)[0].startswith(("sqlite", "postgresql")):
-        problems.append(Problem("[store] url", f"unsupported database {store_url.split(':', 1)[0]!r}",
-                                "sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"))
+        problems.append(
+            Problem(
+                "[store] url",
+                f"unsupported database {store_url.split(':', 1)[0]!r}",
+                "sqlite:///PATH or postgresql+psycopg://USER@HOST/DB",
+            )
+        )
     elif store_url.startswith("sqlite:///") and not store_url.startswith("sqlite:////"):
-        rel = store_url[len("sqlite:///"):]
+        rel = store_url[len("sqlite:///") :]
         if rel and rel != ":memory:":
             store_url = f"sqlite:///{(base_dir / rel).resolve()}"
     if "@" in store_url and ":" in store_url.split("@", 1)[0].split("//", 1)[-1]:
-        problems.append(Problem("[store] url", "the URL contains a password",
-                                "no password in the URL: use PGPASSWORD or ~/.pgpass"))
+        problems.append(
+            Problem(
+                "[store] url",
+                "the URL contains a password",
+                "no password in the URL: use PGPASSWORD or ~/.pgpass",
+            )
+        )
 
     # --- [privacy]
     pv = _Reader(table("privacy"), "privacy", problems, {"min_cell"} | secret_keys)
     min_cell = pv.int_range("min_cell", 5, 1, 1000)
     key = read_secret(ENV_PSEUDONYM_KEY, env, problems)
     if key is not None and len(key.encode()) < 16:
-        problems.append(Problem(f"environment {ENV_PSEUDONYM_KEY}", "the key is too short",
-                                "at least 16 characters (32 random bytes recommended)"))
+        problems.append(
+            Problem(
+                f"environment {ENV_PSEUDONYM_KEY}",
+                "the key is too short",
+                "at least 16 characters (32 random bytes recommended)",
+            )
+        )
 
     # --- [reports]
-    rp = _Reader(table("reports"), "reports", problems, {"out_dir", "language", "excel", "after_sync"})
+    rp = _Reader(
+        table("reports"), "reports", problems, {"out_dir", "language", "excel", "after_sync"}
+    )
     out_dir = rp.get("out_dir", str, "reports", "a folder path")
     language = rp.get("language", str, "sv", "sv, da or en")
     if language not in LANGUAGES:
-        problems.append(Problem("[reports] language", f"{language!r} is not supported", "sv, da or en"))
+        problems.append(
+            Problem("[reports] language", f"{language!r} is not supported", "sv, da or en")
+        )
         language = "sv"
     excel = rp.get("excel", bool, False, "true or false")
     after_sync = rp.get("after_sync", bool, False, "true or false")
 
     # --- [surveys]
-    sv = _Reader(table("surveys"), "surveys", problems, {"template_dir", "participant_sid", "caseworker_sid"})
+    sv = _Reader(
+        table("surveys"), "surveys", problems, {"template_dir", "participant_sid", "caseworker_sid"}
+    )
     template_dir = sv.get("template_dir", str, None, "a folder with manifest.yaml")
     if template_dir and not (base_dir / template_dir).is_dir():
-        problems.append(Problem("[surveys] template_dir", f"{template_dir} is not a folder",
-                                "a folder holding manifest.yaml and the questionnaire files"))
+        problems.append(
+            Problem(
+                "[surveys] template_dir",
+                f"{template_dir} is not a folder",
+                "a folder holding manifest.yaml and the questionnaire files",
+            )
+        )
     p_sid = sv.get("participant_sid", int, None, "a LimeSurvey survey id")
     c_sid = sv.get("caseworker_sid", int, None, "a LimeSurvey survey id")
 
@@ -358,12 +443,18 @@ def settings_from_mapping(
     interval = wv.int_range("interval_months", 3, 1, 24)
     reminders = wv.get("reminder_days", list, [7, 14], "a list of whole days, e.g. [7, 14]")
     if not all(isinstance(d, int) and not isinstance(d, bool) and 0 < d < 120 for d in reminders):
-        problems.append(Problem("[waves] reminder_days", f"{reminders!r} is not a list of days",
-                                "whole numbers from 1 to 119, e.g. [7, 14]"))
+        problems.append(
+            Problem(
+                "[waves] reminder_days",
+                f"{reminders!r} is not a list of days",
+                "whole numbers from 1 to 119, e.g. [7, 14]",
+            )
+        )
         reminders = [7, 14]
     elif sorted(set(reminders)) != list(reminders):
-        problems.append(Problem("[waves] reminder_days", "days must be increasing and distinct",
-                                "e.g. [7, 14]"))
+        problems.append(
+            Problem("[waves] reminder_days", "days must be increasing and distinct", "e.g. [7, 14]")
+        )
         reminders = [7, 14]
 
     # --- [sync]
@@ -374,15 +465,22 @@ def settings_from_mapping(
     # --- [smtp]
     smtp: SmtpSettings | None = None
     if "smtp" in data:
-        sm = _Reader(table("smtp"), "smtp", problems,
-                     {"host", "port", "username", "starttls", "sender", "recipients"} | secret_keys)
+        sm = _Reader(
+            table("smtp"),
+            "smtp",
+            problems,
+            {"host", "port", "username", "starttls", "sender", "recipients"} | secret_keys,
+        )
         host = sm.get("host", str, "", "the SMTP server's host name")
         if not host:
             problems.append(Problem("[smtp] host", "missing", "the SMTP server's host name"))
         recipients = sm.get("recipients", list, [], "a list of e-mail addresses")
         if not all(isinstance(r, str) and "@" in r for r in recipients):
-            problems.append(Problem("[smtp] recipients", "not a list of e-mail addresses",
-                                    '["analyst@example.org"]'))
+            problems.append(
+                Problem(
+                    "[smtp] recipients", "not a list of e-mail addresses", '["analyst@example.org"]'
+                )
+            )
             recipients = []
         smtp = SmtpSettings(
             host=host,
@@ -396,22 +494,34 @@ def settings_from_mapping(
 
     if problems:
         where = f" in {path}" if path else ""
-        raise ConfigError(f"The configuration{where} has {len(problems)} problem(s):", problems,
-                          path=str(path) if path else None,
-                          hint="Fix each line above and run again; `bip-bridge init --help` "
-                          "shows a commented example.")
+        raise ConfigError(
+            f"The configuration{where} has {len(problems)} problem(s):",
+            problems,
+            path=str(path) if path else None,
+            hint="Fix each line above and run again; `bip-bridge init --help` "
+            "shows a commented example.",
+        )
     return Settings(
         path=path,
-        limesurvey=LimeSurveySettings(url=url, username=username, password=password,
-                                      timeout=float(timeout), retries=retries,
-                                      verify_tls=verify_tls,
-                                      ca_bundle=str(base_dir / ca_bundle) if ca_bundle else None),
+        limesurvey=LimeSurveySettings(
+            url=url,
+            username=username,
+            password=password,
+            timeout=float(timeout),
+            retries=retries,
+            verify_tls=verify_tls,
+            ca_bundle=str(base_dir / ca_bundle) if ca_bundle else None,
+        ),
         store=StoreSettings(url=store_url),
         privacy=PrivacySettings(min_cell=min_cell, pseudonym_key=key.encode() if key else None),
-        reports=ReportSettings(out_dir=(base_dir / out_dir), language=language, excel=excel,
-                               after_sync=after_sync),
-        surveys=SurveySettings(template_dir=(base_dir / template_dir) if template_dir else None,
-                               participant_sid=p_sid, caseworker_sid=c_sid),
+        reports=ReportSettings(
+            out_dir=(base_dir / out_dir), language=language, excel=excel, after_sync=after_sync
+        ),
+        surveys=SurveySettings(
+            template_dir=(base_dir / template_dir) if template_dir else None,
+            participant_sid=p_sid,
+            caseworker_sid=c_sid,
+        ),
         waves=WaveSettings(interval_months=interval, reminder_days=tuple(reminders)),
         sync=SyncSettings(page_size=page_size, pushback=pushback),
         smtp=smtp,
@@ -420,9 +530,10 @@ def settings_from_mapping(
 
 STARTER = """\
 # bip-bridge configuration. Secrets never go in this file:
-#   LimeSurvey password: BIP_BRIDGE_LIMESURVEY_PASSWORD (or BIP_BRIDGE_LIMESURVEY_PASSWORD_FILE=/path)
-#   pseudonym key:       BIP_BRIDGE_PSEUDONYM_KEY      (or BIP_BRIDGE_PSEUDONYM_KEY_FILE=/path)
-#   SMTP password:       BIP_BRIDGE_SMTP_PASSWORD      (or BIP_BRIDGE_SMTP_PASSWORD_FILE=/path)
+#   LimeSurvey password: BIP_BRIDGE_LIMESURVEY_PASSWORD
+#   pseudonym key:       BIP_BRIDGE_PSEUDONYM_KEY
+#   SMTP password:       BIP_BRIDGE_SMTP_PASSWORD
+# or, for each, a file holding it: BIP_BRIDGE_LIMESURVEY_PASSWORD_FILE=/path (and so on).
 # See docs/configuration.md for every key.
 
 [limesurvey]
@@ -471,7 +582,9 @@ page_size = 1000
 
 def write_starter(path: Path, *, force: bool = False) -> Path:
     if path.exists() and not force:
-        raise ConfigError(f"{path} already exists; nothing was written.",
-                          hint="Pass --force to overwrite it, or choose another path.")
+        raise ConfigError(
+            f"{path} already exists; nothing was written.",
+            hint="Pass --force to overwrite it, or choose another path.",
+        )
     path.write_text(STARTER, encoding="utf-8")
     return path

@@ -181,7 +181,9 @@ class SurveyDrift(LimeSurveyError):
 
     exit_code = EX_DATAERR
 
-    def __init__(self, message: str, *, sid: int, differences: Sequence[str], hint: str | None = None):
+    def __init__(
+        self, message: str, *, sid: int, differences: Sequence[str], hint: str | None = None
+    ):
         self.sid = sid
         self.differences = tuple(differences)
         body = message + "".join(f"\n  - {d}" for d in self.differences)
@@ -196,7 +198,9 @@ class StateLocked(BipBridgeError):
 
     exit_code = EX_TEMPFAIL
 
-    def __init__(self, message: str, *, lock: str, holder: str | None = None, hint: str | None = None):
+    def __init__(
+        self, message: str, *, lock: str, holder: str | None = None, hint: str | None = None
+    ):
         self.lock = lock
         self.holder = holder
         super().__init__(message, hint=hint)

@@ -21,8 +21,10 @@ class RedactingFilter(logging.Filter):
 
 
 def setup_logging(*, verbose: int = 0, quiet: bool = False) -> None:
-    level = logging.WARNING if quiet else (
-        logging.INFO if verbose == 1 else logging.DEBUG if verbose >= 2 else logging.WARNING
+    level = (
+        logging.WARNING
+        if quiet
+        else (logging.INFO if verbose == 1 else logging.DEBUG if verbose >= 2 else logging.WARNING)
     )
     root = logging.getLogger("bip_bridge")
     root.setLevel(level)

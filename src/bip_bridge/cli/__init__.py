@@ -55,9 +55,15 @@ class BipGroup(click.Group):
 
 @click.group(cls=BipGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="bip-bridge")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
-              envvar="BIP_BRIDGE_CONFIG", show_envvar=True,
-              help="Configuration file (default: ./bip-bridge.toml).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    envvar="BIP_BRIDGE_CONFIG",
+    show_envvar=True,
+    help="Configuration file (default: ./bip-bridge.toml).",
+)
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
 @click.pass_context
@@ -79,7 +85,7 @@ def _register() -> None:
             if exc.name != f"bip_bridge.cli.{name}":
                 raise
             continue
-        command = getattr(module, "command")
+        command = module.command
         main.add_command(command)
 
 

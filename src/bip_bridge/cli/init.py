@@ -18,5 +18,7 @@ def command(app: AppContext, path: Path | None, force: bool) -> None:
     """Write a commented starter configuration file (default ./bip-bridge.toml)."""
     target = path or Path(app.config_path or DEFAULT_CONFIG_NAME)
     write_starter(target, force=force)
-    app.echo(f"Wrote {target}. Edit it, set BIP_BRIDGE_LIMESURVEY_PASSWORD and "
-             "BIP_BRIDGE_PSEUDONYM_KEY, then run `bip-bridge check`.")
+    app.echo(
+        f"Wrote {target}. Edit it, set BIP_BRIDGE_LIMESURVEY_PASSWORD and "
+        "BIP_BRIDGE_PSEUDONYM_KEY, then run `bip-bridge check`."
+    )
