@@ -170,6 +170,10 @@ class EmulatorCore:
         """Forget every session key, as if they had all expired."""
         self._sessions.clear()
 
+    def clear_failed_logins(self) -> None:
+        """Reset the brute-force counter (like ``DELETE FROM lime_failed_login_attempts``)."""
+        self._failed_logins.clear()
+
     def set_rpc_interface(self, mode: str) -> None:
         """``off``, ``xml`` or ``json`` — the server's RPCInterface setting."""
         if mode not in ("off", "xml", "json"):
@@ -560,7 +564,8 @@ class EmulatorCore:
         gid = _int_or(iGroupID)
         questions = [q for q in survey.questions.values()
                      if (gid is None or q.gid == gid) and lang in q.l10n]
-        questions.sort(key=lambda q: (q.question_order, q.qid))
+        # Recorded: the whole survey comes ordered by question_order, one group by qid.
+        questions.sort(key=lambda q: (q.qid,) if gid is not None else (q.question_order, q.qid))
         if not questions:
             return _status("No questions found")
         return [self._question_row(q, lang) for q in questions]
