@@ -1,0 +1,166 @@
+"""``bip-bridge report``: store -> metrics -> a dated folder of reports, written at once.
+
+The folder ``<out_dir>/<YYYY-MM-DD>/`` holds the analyst bundle (CSVs and the data
+dictionary), ``report.html`` and ``cards/<caseworker_id>/<pseudonym>.html``. It is built
+in a hidden staging folder and renamed into place, so a crash never leaves half a
+report; a second run on the same day replaces that day's folder as a whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from bip_bridge.config import Settings
+from bip_bridge.model import LANGUAGES, MeasurementModel
+from bip_bridge.reports.atomic import staged_folder
+from bip_bridge.reports.bundle import write_bundle_files
+from bip_bridge.reports.frames import BUNDLE_FILES, MetricsFrames, frame
+from bip_bridge.reports.html import iter_participants, render_card, render_report_html
+from bip_bridge.store import schema
+
+log = logging.getLogger(__name__)
+
+REPORT_NAME = "report.html"
+CARDS_DIR = "cards"
+UNASSIGNED = "_unassigned"
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+def safe_name(text: str) -> str:
+    """A file or folder name from a pseudonym or caseworker code (no path tricks)."""
+    name = _UNSAFE.sub("_", text.strip()).lstrip(".")
+    return name[:100] or "_"
+
+
+def _is_report_entry(name: str) -> bool:
+    return name in BUNDLE_FILES or name in (REPORT_NAME, CARDS_DIR)
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """What the store adds to the metrics: languages, caseworkers, invitation counts."""
+
+    languages: Mapping[str, str] = field(default_factory=dict)  # pseudonym -> sv/da/en
+    caseworkers: Mapping[str, str] = field(default_factory=dict)  # pseudonym -> latest id
+    invited: pd.DataFrame | None = None  # wave, kind, invited
+
+
+def latest_caseworkers(indices: pd.DataFrame) -> dict[str, str]:
+    """Pseudonym -> caseworker id of the latest wave that names one (from the responses)."""
+    if indices.empty or "caseworker_id" not in indices.columns:
+        return {}
+    rows = indices[indices["caseworker_id"].notna() & (indices["caseworker_id"] != "")]
+    rows = rows.sort_values(["pseudonym", "wave"])
+    return {str(p): str(c) for p, c in rows.groupby("pseudonym")["caseworker_id"].last().items()}
+
+
+def load_report_inputs(engine: sa.Engine, *, today: dt.date) -> ReportInputs:
+    """Languages, latest caseworker assignments and tokens issued per wave, from the store."""
+    with engine.connect() as conn:
+        languages = {
+            str(p): str(lang)
+            for p, lang in conn.execute(sa.select(schema.participants.c.pseudonym,
+                                                  schema.participants.c.language))
+        }
+        ca = schema.caseworker_assignments
+        assignments = conn.execute(
+            sa.select(ca.c.pseudonym, ca.c.from_wave, ca.c.caseworker_id)
+            .order_by(ca.c.pseudonym, ca.c.from_wave)
+        ).all()
+        tk = schema.tokens
+        issued = conn.execute(
+            sa.select(tk.c.wave, tk.c.kind, sa.func.count().label("invited"))
+            .where(tk.c.tid.is_not(None), tk.c.due_on <= today)
+            .group_by(tk.c.wave, tk.c.kind)
+            .order_by(tk.c.wave, tk.c.kind)
+        ).all()
+    caseworkers: dict[str, str] = {}
+    for pseudonym, _wave, caseworker in assignments:
+        caseworkers[str(pseudonym)] = str(caseworker)
+    invited = pd.DataFrame([tuple(r) for r in issued], columns=["wave", "kind", "invited"])
+    return ReportInputs(languages=languages, caseworkers=caseworkers,
+                        invited=invited if not invited.empty else None)
+
+
+def write_report_folder(
+    result: MetricsFrames,
+    folder: Path,
+    model: MeasurementModel,
+    *,
+    language: str,
+    min_cell: int,
+    today: dt.date,
+    excel: bool = False,
+    inputs: ReportInputs | None = None,
+) -> Path:
+    """Write bundle, report and cards into ``folder`` atomically (no store needed)."""
+    inputs = inputs or ReportInputs()
+    fallback_cw = latest_caseworkers(frame(result, "indices"))
+    with staged_folder(folder, _is_report_entry) as staging:
+        write_bundle_files(result, staging, model=model, excel=excel, min_cell=min_cell)
+        html = render_report_html(result, model, language=language, min_cell=min_cell,
+                                  today=today, invited=inputs.invited)
+        (staging / REPORT_NAME).write_text(html, encoding="utf-8")
+        cards = staging / CARDS_DIR
+        cards.mkdir()
+        for pseudonym, scores, indices in iter_participants(result):
+            card_language = inputs.languages.get(pseudonym, language)
+            if card_language not in LANGUAGES:
+                card_language = language
+            caseworker = inputs.caseworkers.get(pseudonym) or fallback_cw.get(pseudonym)
+            target = cards / safe_name(caseworker or UNASSIGNED)
+            target.mkdir(exist_ok=True)
+            card = render_card(pseudonym, scores, indices, model, language=card_language,
+                               today=today, caseworker_id=caseworker)
+            (target / f"{safe_name(pseudonym)}.html").write_text(card, encoding="utf-8")
+    return folder
+
+
+def compute_from_store(engine: sa.Engine, model: MeasurementModel, *, min_cell: int) -> Any:
+    """The metrics of every counted response in the store."""
+    from bip_bridge.metrics import compute_metrics
+    from bip_bridge.store.queries import load_response_frames
+
+    participant_df, caseworker_df = load_response_frames(engine)
+    return compute_metrics(participant_df, caseworker_df, model, min_cell=min_cell)
+
+
+def write_reports(
+    engine: sa.Engine,
+    settings: Settings,
+    templates: Any,
+    *,
+    today: dt.date | None = None,
+    out_dir: Path | None = None,
+    excel: bool | None = None,
+    result: MetricsFrames | None = None,
+) -> Path:
+    """Compute the metrics from the store and write ``<out_dir>/<YYYY-MM-DD>/``.
+
+    ``out_dir`` defaults to ``[reports] out_dir``, ``excel`` to ``[reports] excel``;
+    ``result`` skips the computation when the caller already has the metrics.
+    Returns the dated folder.
+    """
+    today = today or dt.date.today()
+    model: MeasurementModel = templates.model
+    min_cell = settings.privacy.min_cell
+    if result is None:
+        result = compute_from_store(engine, model, min_cell=min_cell)
+    folder = Path(out_dir or settings.reports.out_dir) / today.isoformat()
+    inputs = load_report_inputs(engine, today=today)
+    write_report_folder(
+        result, folder, model,
+        language=settings.reports.language, min_cell=min_cell, today=today,
+        excel=settings.reports.excel if excel is None else excel, inputs=inputs,
+    )
+    log.info("reports written to %s", folder)
+    return folder

@@ -1,0 +1,326 @@
+"""Every text of the HTML report and the progression cards, in Swedish, Danish and English,
+plus number formatting per language (decimal comma in sv/da).
+
+Indicator and belief-category labels are not here: they come from the measurement model
+(the survey templates), so an association's own wording shows up in its reports.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from bip_bridge.model import LANGUAGES
+
+TEXTS: dict[str, dict[str, str]] = {
+    # --- report: frame
+    "report_title": {
+        "sv": "BIP-progression – rapport",
+        "da": "BIP-progression – rapport",
+        "en": "BIP progression – report",
+    },
+    "generated": {"sv": "Rapportdatum", "da": "Rapportdato", "en": "Report date"},
+    "template_version": {"sv": "Mallversion", "da": "Skabelonversion", "en": "Template version"},
+    "participants_total": {
+        "sv": "Deltagare med minst ett svar",
+        "da": "Deltagere med mindst ét svar",
+        "en": "Participants with at least one response",
+    },
+    "periods_total": {
+        "sv": "Perioder med förändringsvärde",
+        "da": "Perioder med ændringsværdi",
+        "en": "Periods with a change value",
+    },
+    "small_cell_note": {
+        "sv": "Celler med färre än {min_cell} personer visas inte (–), för att skydda "
+              "deltagarnas integritet.",
+        "da": "Celler med færre end {min_cell} personer vises ikke (–) af hensyn til "
+              "deltagernes privatliv.",
+        "en": "Cells with fewer than {min_cell} people are not shown (–), to protect the "
+              "participants' privacy.",
+    },
+    "contents": {"sv": "Innehåll", "da": "Indhold", "en": "Contents"},
+    # --- sections
+    "sec_waves": {
+        "sv": "Deltagare och svarsfrekvens per mättillfälle",
+        "da": "Deltagere og svarprocent pr. måling",
+        "en": "Participants and response rates per wave",
+    },
+    "sec_time": {"sv": "Progression över tid", "da": "Progression over tid",
+                 "en": "Progression over time"},
+    "sec_groups": {
+        "sv": "Progression efter insatser, handläggare och tilltro",
+        "da": "Progression efter indsatser, sagsbehandler og tro",
+        "en": "Progression by interventions, caseworker and belief",
+    },
+    "sec_outcomes": {"sv": "Utfall", "da": "Udfald", "en": "Outcomes"},
+    "sec_quality": {"sv": "Datakvalitet", "da": "Datakvalitet", "en": "Data quality"},
+    "sec_method": {"sv": "Metod", "da": "Metode", "en": "Method"},
+    # --- wave table
+    "wave": {"sv": "Mättillfälle", "da": "Måling", "en": "Wave"},
+    "wave_short": {"sv": "Mätn.", "da": "Mål.", "en": "Wave"},
+    "baseline": {"sv": "start", "da": "start", "en": "baseline"},
+    "invited_p": {"sv": "Inbjudna deltagare", "da": "Inviterede deltagere",
+                  "en": "Participants invited"},
+    "answered_p": {"sv": "Svar deltagare", "da": "Svar deltagere", "en": "Participant responses"},
+    "rate_p": {"sv": "Svarsfrekvens deltagare", "da": "Svarprocent deltagere",
+               "en": "Participant response rate"},
+    "invited_c": {"sv": "Inbjudningar handläggare", "da": "Invitationer sagsbehandlere",
+                  "en": "Caseworker invitations"},
+    "answered_c": {"sv": "Svar handläggare", "da": "Svar sagsbehandlere",
+                   "en": "Caseworker responses"},
+    "rate_c": {"sv": "Svarsfrekvens handläggare", "da": "Svarprocent sagsbehandlere",
+               "en": "Caseworker response rate"},
+    "no_invitations": {
+        "sv": "Inga uppgifter om inbjudningar finns; bara antalet svar visas.",
+        "da": "Der findes ingen oplysninger om invitationer; kun antallet af svar vises.",
+        "en": "No invitation data is available; only the numbers of responses are shown.",
+    },
+    # --- time
+    "time_intro": {
+        "sv": "Medelvärde av deltagarindex (P) och handläggarindex (C) per mättillfälle, "
+              "med 95 % konfidensintervall. Skala 1–10.",
+        "da": "Gennemsnit af deltagerindeks (P) og sagsbehandlerindeks (C) pr. måling, "
+              "med 95 % konfidensinterval. Skala 1–10.",
+        "en": "Mean participant index (P) and caseworker index (C) per wave, with 95 % "
+              "confidence intervals. Scale 1–10.",
+    },
+    "p_index": {"sv": "Deltagarindex (P)", "da": "Deltagerindeks (P)",
+                "en": "Participant index (P)"},
+    "c_index": {"sv": "Handläggarindex (C)", "da": "Sagsbehandlerindeks (C)",
+                "en": "Caseworker index (C)"},
+    "index_axis": {"sv": "Index (1–10)", "da": "Indeks (1–10)", "en": "Index (1–10)"},
+    "change_axis": {"sv": "Förändring per period", "da": "Ændring pr. periode",
+                    "en": "Change per period"},
+    # --- cohort
+    "groups_intro": {
+        "sv": "Förändring av index under en period (från ett mättillfälle till nästa), "
+              "grupperad efter periodens egenskaper. Medelvärde med 95 % konfidensintervall "
+              "och andel som förbättrats, är oförändrade eller försämrats.",
+        "da": "Ændring af indeks i en periode (fra én måling til den næste), grupperet efter "
+              "periodens egenskaber. Gennemsnit med 95 % konfidensinterval og andel, der er "
+              "forbedret, uændret eller forværret.",
+        "en": "Change of the indices over a period (from one wave to the next), grouped by "
+              "the period's properties. Mean with 95 % confidence interval and the shares "
+              "improved, unchanged and declined.",
+    },
+    "measure": {"sv": "Mått", "da": "Mål", "en": "Measure"},
+    "group": {"sv": "Grupp", "da": "Gruppe", "en": "Group"},
+    "n": {"sv": "Antal", "da": "Antal", "en": "n"},
+    "mean": {"sv": "Medelvärde", "da": "Gennemsnit", "en": "Mean"},
+    "sd": {"sv": "Standardavvikelse", "da": "Standardafvigelse", "en": "Standard deviation"},
+    "ci": {"sv": "95 % konfidensintervall", "da": "95 % konfidensinterval",
+           "en": "95 % confidence interval"},
+    "share_improved": {"sv": "Förbättrade", "da": "Forbedret", "en": "Improved"},
+    "share_unchanged": {"sv": "Oförändrade", "da": "Uændret", "en": "Unchanged"},
+    "share_declined": {"sv": "Försämrade", "da": "Forværret", "en": "Declined"},
+    "suppressed": {"sv": "för få", "da": "for få", "en": "too few"},
+    "no_data": {"sv": "Inga uppgifter ännu.", "da": "Ingen data endnu.", "en": "No data yet."},
+    "d_p": {"sv": "Förändring deltagarindex (ΔP)", "da": "Ændring deltagerindeks (ΔP)",
+            "en": "Change of participant index (ΔP)"},
+    "d_c": {"sv": "Förändring handläggarindex (ΔC)", "da": "Ændring sagsbehandlerindeks (ΔC)",
+            "en": "Change of caseworker index (ΔC)"},
+    "in_work_or_studies": {"sv": "Andel i arbete eller studier",
+                           "da": "Andel i arbejde eller uddannelse",
+                           "en": "Share in work or studies"},
+    # groupings
+    "grouping_parallel": {"sv": "Antal parallella insatstyper", "da": "Antal parallelle "
+                          "indsatstyper", "en": "Number of parallel intervention types"},
+    "grouping_combo": {"sv": "Kombination av insatser", "da": "Kombination af indsatser",
+                       "en": "Combination of interventions"},
+    "grouping_continuous": {"sv": "Insatser utan uppehåll", "da": "Indsatser uden pauser",
+                            "en": "Interventions without gaps"},
+    "grouping_caseworker_changed": {"sv": "Byte av handläggare", "da": "Skift af sagsbehandler",
+                                    "en": "Change of caseworker"},
+    "grouping_belief_start": {"sv": "Handläggarens tilltro vid periodens start",
+                              "da": "Sagsbehandlerens tro ved periodens start",
+                              "en": "Caseworker's belief at the start of the period"},
+    "grouping_all": {"sv": "Alla perioder", "da": "Alle perioder", "en": "All periods"},
+    "finding_parallel": {
+        "sv": "BIP: insatser parallellt med en jobbinriktad insats gav mer progression än "
+              "insatser i steg.",
+        "da": "BIP: indsatser parallelt med en jobrettet indsats gav mere progression end "
+              "indsatser i trin.",
+        "en": "BIP: interventions in parallel with a job-oriented one gave more progression "
+              "than step-by-step ones.",
+    },
+    "finding_combo": {
+        "sv": "BIP: jobbinriktade insatser ger progression på egen hand; övriga bara "
+              "tillsammans med en jobbinriktad.",
+        "da": "BIP: jobrettede indsatser giver progression alene; øvrige kun sammen med en "
+              "jobrettet.",
+        "en": "BIP: job-oriented interventions create progression on their own; others only "
+              "together with a job-oriented one.",
+    },
+    "finding_continuous": {
+        "sv": "BIP: uppehåll utan insats gav tillbakagång.",
+        "da": "BIP: pauser uden indsats gav tilbagegang.",
+        "en": "BIP: gaps without any intervention led to regression.",
+    },
+    "finding_caseworker_changed": {
+        "sv": "BIP: byte av handläggare sänkte chansen till arbete med omkring 22 %.",
+        "da": "BIP: skift af sagsbehandler sænkede jobchancen med omkring 22 %.",
+        "en": "BIP: a change of caseworker lowered the job chance by about 22 %.",
+    },
+    "finding_belief_start": {
+        "sv": "BIP: handläggarens tilltro var den starkaste enskilda faktorn.",
+        "da": "BIP: sagsbehandlerens tro var den stærkeste enkeltfaktor.",
+        "en": "BIP: the caseworker's belief was the strongest single factor.",
+    },
+    # group values
+    "combo_none": {"sv": "inga insatser", "da": "ingen indsatser", "en": "no interventions"},
+    "combo_job_only": {"sv": "bara jobbinriktad", "da": "kun jobrettet", "en": "job-oriented only"},
+    "combo_job_plus": {"sv": "jobbinriktad + annan", "da": "jobrettet + anden",
+                       "en": "job-oriented + other"},
+    "combo_other_only": {"sv": "bara andra insatser", "da": "kun andre indsatser",
+                         "en": "other interventions only"},
+    "yes": {"sv": "ja", "da": "ja", "en": "yes"},
+    "missing": {"sv": "uppgift saknas", "da": "oplysning mangler", "en": "not known"},
+    "all": {"sv": "alla", "da": "alle", "en": "all"},
+    "all_waves": {"sv": "alla mättillfällen", "da": "alle målinger", "en": "all waves"},
+    "no": {"sv": "nej", "da": "nej", "en": "no"},
+    # outcomes / quality
+    "outcomes_intro": {
+        "sv": "Utfall per grupp enligt beräkningen (se docs/metrics.md).",
+        "da": "Udfald pr. gruppe ifølge beregningen (se docs/metrics.md).",
+        "en": "Outcomes per group as computed (see docs/metrics.md).",
+    },
+    "quality_intro": {
+        "sv": "Avvikelser som hittades i svaren. De påverkar inte beräkningen utöver det "
+              "som står i metodavsnittet.",
+        "da": "Afvigelser fundet i svarene. De påvirker ikke beregningen ud over det, der "
+              "står i metodeafsnittet.",
+        "en": "Irregularities found in the responses. They do not affect the computation "
+              "beyond what the method section says.",
+    },
+    "quality_none": {"sv": "Inga avvikelser hittades.", "da": "Ingen afvigelser fundet.",
+                     "en": "No irregularities were found."},
+    "quality_count": {"sv": "Antal per typ", "da": "Antal pr. type", "en": "Count per kind"},
+    "kind": {"sv": "Typ", "da": "Type", "en": "Kind"},
+    "belief_start": {"sv": "Tilltro vid start", "da": "Tro ved start", "en": "Belief at start"},
+    "n_in_work_or_studies": {"sv": "I arbete eller studier", "da": "I arbejde eller uddannelse",
+                             "en": "In work or studies"},
+    "share": {"sv": "Andel", "da": "Andel", "en": "Share"},
+    "questionnaire": {"sv": "Enkät", "da": "Spørgeskema", "en": "Questionnaire"},
+    "detail": {"sv": "Beskrivning", "da": "Beskrivelse", "en": "Detail"},
+    "response_id": {"sv": "Svars-id", "da": "Svar-id", "en": "Response id"},
+    "sid": {"sv": "Enkät-id", "da": "Spørgeskema-id", "en": "Survey id"},
+    "count": {"sv": "Antal", "da": "Antal", "en": "Count"},
+    "method_text": {
+        "sv": "Bara fullständiga svar räknas. Deltagarindex P är medelvärdet av besvarade "
+              "deltagarfrågor (minst {p_min} av {p_count}); handläggarindex C medelvärdet av "
+              "besvarade handläggarfrågor utom tilltron (minst {c_min} av {c_count}). "
+              "Förändring räknas bara mellan på varandra följande mättillfällen. "
+              "Konfidensintervall: medelvärde ± t(0,975; n−1)·s/√n.",
+        "da": "Kun fuldstændige svar tælles. Deltagerindeks P er gennemsnittet af besvarede "
+              "deltagerspørgsmål (mindst {p_min} af {p_count}); sagsbehandlerindeks C "
+              "gennemsnittet af besvarede sagsbehandlerspørgsmål undtagen troen (mindst "
+              "{c_min} af {c_count}). Ændring beregnes kun mellem på hinanden følgende "
+              "målinger. Konfidensinterval: gennemsnit ± t(0,975; n−1)·s/√n.",
+        "en": "Only complete responses count. The participant index P is the mean of the "
+              "answered participant items (at least {p_min} of {p_count}); the caseworker "
+              "index C the mean of the answered caseworker items except the belief item (at "
+              "least {c_min} of {c_count}). Changes are computed between consecutive waves "
+              "only. Confidence interval: mean ± t(0.975, n−1)·s/√n.",
+    },
+    "footer": {
+        "sv": "Skapad av bip-bridge {version}. Innehåller bara pseudonymer.",
+        "da": "Lavet af bip-bridge {version}. Indeholder kun pseudonymer.",
+        "en": "Made by bip-bridge {version}. Contains pseudonyms only.",
+    },
+    # --- card
+    "card_title": {"sv": "Progressionskort", "da": "Progressionskort", "en": "Progression card"},
+    "card_intro": {
+        "sv": "Underlag för samtalet mellan deltagare och handläggare: deltagarens och "
+              "handläggarens skattningar per indikator vid varje mättillfälle (skala 1–10).",
+        "da": "Grundlag for samtalen mellem deltager og sagsbehandler: deltagerens og "
+              "sagsbehandlerens vurderinger pr. indikator ved hver måling (skala 1–10).",
+        "en": "For the conversation between participant and caseworker: the participant's "
+              "and the caseworker's ratings per indicator at each wave (scale 1–10).",
+    },
+    "pseudonym": {"sv": "Pseudonym", "da": "Pseudonym", "en": "Pseudonym"},
+    "period": {"sv": "Period", "da": "Periode", "en": "Period"},
+    "caseworker": {"sv": "Handläggare", "da": "Sagsbehandler", "en": "Caseworker"},
+    "indicator": {"sv": "Indikator", "da": "Indikator", "en": "Indicator"},
+    "trend": {"sv": "Utveckling", "da": "Udvikling", "en": "Trend"},
+    "participant_short": {"sv": "D", "da": "D", "en": "P"},
+    "caseworker_short": {"sv": "H", "da": "S", "en": "C"},
+    "participant": {"sv": "Deltagare", "da": "Deltager", "en": "Participant"},
+    "belief_category": {"sv": "Tilltro", "da": "Tro", "en": "Belief"},
+    "legend_card": {
+        "sv": "{p} = deltagarens skattning (heldragen linje), {c} = handläggarens (streckad). "
+              "Tom ruta = inte besvarad.",
+        "da": "{p} = deltagerens vurdering (fuldt optrukket linje), {c} = sagsbehandlerens "
+              "(stiplet). Tomt felt = ikke besvaret.",
+        "en": "{p} = the participant's rating (solid line), {c} = the caseworker's (dashed). "
+              "Blank = not answered.",
+    },
+    "indices_over_time": {"sv": "Index över tid", "da": "Indeks over tid",
+                          "en": "Indices over time"},
+    "ratings": {"sv": "Skattningar per indikator", "da": "Vurderinger pr. indikator",
+                "en": "Ratings per indicator"},
+    "unassigned": {"sv": "ingen handläggare", "da": "ingen sagsbehandler",
+                   "en": "no caseworker"},
+}
+
+MEASURE_KEYS = {
+    "d_p": "d_p", "delta_p": "d_p", "dp": "d_p",
+    "d_c": "d_c", "delta_c": "d_c", "dc": "d_c",
+    "in_work_or_studies": "in_work_or_studies",
+}
+
+
+class Translator:
+    """Texts and number formats of one language."""
+
+    def __init__(self, language: str) -> None:
+        if language not in LANGUAGES:
+            raise ValueError(f"unsupported language {language!r}")
+        self.language = language
+        self.decimal = "." if language == "en" else ","
+
+    def __call__(self, key: str, **fields: Any) -> str:
+        entry = TEXTS.get(key)
+        text = entry[self.language] if entry else key
+        return text.format(**fields) if fields else text
+
+    def has(self, key: str) -> bool:
+        return key in TEXTS
+
+    def number(self, value: Any, digits: int = 1, *, signed: bool = False) -> str:
+        """A number in this language's style; "" for missing."""
+        if value is None or value is pd.NA:
+            return ""
+        try:
+            x = float(value)
+        except (TypeError, ValueError):
+            return str(value)
+        if math.isnan(x):
+            return ""
+        text = f"{x:+.{digits}f}" if signed else f"{x:.{digits}f}"
+        if text.lstrip("+-").strip("0.") == "":
+            text = f"{0:.{digits}f}"
+        text = text.replace("-", "−")
+        return text.replace(".", self.decimal)
+
+    def percent(self, share: Any) -> str:
+        """A share 0-1 as a whole percentage ("42 %" in sv/da, "42%" in en)."""
+        text = self.number(None if share is None else float(share) * 100, 0)
+        if not text:
+            return ""
+        return f"{text}%" if self.language == "en" else f"{text}\u00a0%"
+
+    def measure(self, name: str) -> str:
+        key = MEASURE_KEYS.get(str(name).lower())
+        return self(key) if key else str(name)
+
+    def grouping(self, name: str) -> str:
+        key = f"grouping_{name}"
+        return self(key) if key in TEXTS else str(name)
+
+    def finding(self, name: str) -> str:
+        key = f"finding_{name}"
+        return self(key) if key in TEXTS else ""
+
