@@ -123,7 +123,8 @@ class _Loader:
         """A mapping language -> non-empty text, with every template language."""
         if data is None:
             if required:
-                self.problem(where, "missing", f"a text in each language: {', '.join(self.languages)}")
+                self.problem(where, "missing",
+                             f"a text in each language: {', '.join(self.languages)}")
             return {}
         if not isinstance(data, Mapping):
             self.problem(where, f"{data!r} is not a mapping of language to text",
@@ -171,14 +172,15 @@ class _Loader:
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, str) or not value:
-            self.problem(where, "missing code" if value in (None, "") else f"{value!r} is not a code",
-                         expected)
+            what = "missing code" if value in (None, "") else f"{value!r} is not a code"
+            self.problem(where, what, expected)
             return None
         if len(value) > max_len:
             self.problem(where, f"code {value!r} is {len(value)} characters long", expected)
             return None
         if not pattern.match(value):
-            self.problem(where, f"code {value!r} has characters LimeSurvey does not allow", expected)
+            self.problem(where, f"code {value!r} has characters LimeSurvey does not allow",
+                         expected)
             return None
         return value
 
@@ -252,7 +254,7 @@ class _Loader:
             self.problem(f"{m} base_language", f"{base!r} is not one of the languages",
                          f"one of {', '.join(langs)}")
             base = langs[0]
-        self.languages = (base, *[x for x in langs if x != base])
+        self.languages = (str(base), *[str(x) for x in langs if x != base])
 
         indicators = self.load_indicators(manifest.get("indicators"))
         scales = self.load_scales(manifest.get("scales"))
@@ -649,9 +651,10 @@ class _Loader:
 
         for attribute in BASE_ATTRIBUTES:
             if equation_code(p, attribute) != equation_code(c, attribute):
-                self.problem(f"{c.source} groups", f"the {attribute} question is "
-                             f"{equation_code(c, attribute)} here but {equation_code(p, attribute)} "
-                             f"in {p.source}", "the same code in both questionnaires")
+                self.problem(f"{c.source} groups",
+                             f"the {attribute} question is {equation_code(c, attribute)} here "
+                             f"but {equation_code(p, attribute)} in {p.source}",
+                             "the same code in both questionnaires")
         p_status, c_status = p.questions_of_type(STATUS)[0], c.questions_of_type(STATUS)[0]
         if p_status.code != c_status.code:
             self.problem(f"{c.source} groups", f"the status question is {c_status.code} here but "
