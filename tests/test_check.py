@@ -63,7 +63,7 @@ def test_all_ok(replay: Replay, tmp_path: Path) -> None:
         "OK login",
         "OK version",
         "OK permission: list surveys",
-        "OK survey 845216 (participant, from configuration)",
+        "OK survey 845216",
         "OK permission: survey settings of 845216",
         "OK permission: participants of 845216",
         "OK permission: responses of 845216",
@@ -130,7 +130,8 @@ def test_configured_survey_missing(replay: Replay, tmp_path: Path) -> None:
     replay.add("session", "release_session_key")
     result = run_check_cli(write_config(tmp_path))
     assert result.exit_code == 66
-    assert "FAIL survey 845216 (participant, from configuration)" in lines(result)
+    assert "FAIL survey 845216" in lines(result)
+    assert "participant survey (from the configuration) does not exist" in result.stdout
     assert "Check the survey id in [surveys]" in result.stdout
 
 

@@ -42,15 +42,17 @@ class Replay:
     def __init__(self, mock: responses.RequestsMock) -> None:
         self.mock = mock
 
-    def body_of(self, record: dict[str, Any]) -> bytes:
-        return str(record["response_text"]).replace("<session-key>", KEY).encode("utf-8")
+    def body_of(self, record: dict[str, Any], key: str = KEY) -> bytes:
+        return str(record["response_text"]).replace("<session-key>", key).encode("utf-8")
 
-    def add(self, name: str, step: str, *, method: str | None = "recorded") -> dict[str, Any]:
+    def add(self, name: str, step: str, *, method: str | None = "recorded",
+            key: str = KEY) -> dict[str, Any]:
         """Queue the recorded answer of ``name``/``step``; returns the record."""
         record = recording_step(name, step)
         expected = record["method"] if method == "recorded" else method
         self.mock.add(responses.Response(
-            method="POST", url=URL, body=self.body_of(record), status=record["http_status"],
+            method="POST", url=URL, body=self.body_of(record, key),
+            status=record["http_status"],
             content_type=None, headers={"Content-Type": record["content_type"]},
             match=[_method_is(expected)],
         ))

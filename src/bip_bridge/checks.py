@@ -203,24 +203,25 @@ def _survey_results(client: LimeSurveyAPI,
             hint="Run `bip-bridge provision` to create the questionnaires."))
         return results
     for survey in surveys:
-        label = f"survey {survey.sid} ({survey.kind}, from {survey.source})"
+        label = f"survey {survey.sid}"
+        origin = f"{survey.kind} survey (from the {survey.source})"
         if survey.sid not in listed:
             results.append(CheckResult(
-                label, "FAIL", "does not exist or is not visible to this user",
+                label, "FAIL", f"{origin} does not exist or is not visible to this user",
                 hint="Check the survey id in [surveys] (or provision again), and that the "
                 "LimeSurvey user has permissions on this survey.", exit_code=EX_NOINPUT))
             continue
-        results.extend(_probe_survey(client, survey.sid, label, listed[survey.sid]))
+        results.extend(_probe_survey(client, survey.sid, label, origin, listed[survey.sid]))
     return results
 
 
-def _probe_survey(client: LimeSurveyAPI, sid: int, label: str,
+def _probe_survey(client: LimeSurveyAPI, sid: int, label: str, origin: str,
                   listed: dict[str, object]) -> list[CheckResult]:
     """Read-only probes for the permissions bip-bridge needs on one survey."""
     title = listed.get("surveyls_title", "")
     active = listed.get("active") == "Y"
     state = "active" if active else "inactive"
-    results = [CheckResult(label, "OK", f"exists: {title!s} ({state})")]
+    results = [CheckResult(label, "OK", f"{origin} exists: {title!s} ({state})")]
     probes: list[tuple[str, Callable[[], object]]] = [
         ("survey settings", lambda: client.get_survey_properties(sid, ["active", "language"])),
         ("participants", lambda: client.list_participants(sid, start=0, limit=1)),

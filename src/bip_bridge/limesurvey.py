@@ -360,7 +360,7 @@ class LimeSurveyClient:
         except ResponseMismatchError:
             raise self._mismatch(method) from None
         except LimeSurveyStatusError as exc:  # citric's own check (login only)
-            raise LimeSurveyRejected(str(exc), method=method, status=str(exc)) from None
+            raise LimeSurveyRejected(str(exc), method=method, status=redact(str(exc))) from None
         except LimeSurveyApiError as exc:
             raise LimeSurveyRejected(f"LimeSurvey failed {method}: {exc}", method=method,
                                      status=None) from None
@@ -375,7 +375,7 @@ class LimeSurveyClient:
             # mismatch, not a passing fault. Never retried.
             return LimeSurveyRejected(
                 f"LimeSurvey failed {method} with a PHP error: {message}",
-                method=method, status=message,
+                method=method, status=redact(message),
                 hint="This LimeSurvey version does not support the call as bip-bridge makes "
                 "it. bip-bridge needs LimeSurvey 6 (tested with 6.14); please report the "
                 "message above.",
@@ -417,8 +417,9 @@ class LimeSurveyClient:
         except ValueError:
             data = None
         if isinstance(data, dict) and isinstance(data.get("error"), str):
-            return LimeSurveyRejected(f"LimeSurvey could not read the {method} request: "
-                                      f"{data['error']}", method=method, status=data["error"])
+            error = redact(str(data["error"]))
+            return LimeSurveyRejected(f"LimeSurvey could not read the {method} request: {error}",
+                                      method=method, status=error)
         return LimeSurveyUnavailable(
             f"LimeSurvey's answer to {method} belongs to another request (JSON-RPC id "
             "mismatch).", method=method,
@@ -451,7 +452,7 @@ class LimeSurveyClient:
             result, error = envelope.get("result"), envelope.get("error")
             if error is not None:
                 raise LimeSurveyRejected(f"LimeSurvey failed {method}: {error}",
-                                         method=method, status=str(error))
+                                         method=method, status=redact(str(error)))
             status = _status_of(result)
             if status is not None and status.lower() == _INVALID_SESSION:
                 self._session = None  # expired, deleted or released on the server
@@ -476,7 +477,7 @@ class LimeSurveyClient:
         ):
             return type(empty)()
         raise LimeSurveyRejected(f"LimeSurvey refused {method}: {status}", method=method,
-                                 status=status, hint=_status_hint(status))
+                                 status=redact(status), hint=_status_hint(status))
 
     # --- server -----------------------------------------------------------------------
 
