@@ -207,3 +207,22 @@ def test_flags_do_not_change_the_report(replay: Replay, tmp_path: Path, flag: st
     result = run_check_cli(write_config(tmp_path), flag)
     assert result.exit_code == 0
     assert len(lines(result)) == 9
+
+
+def test_check_against_the_emulator(emulator: object, tmp_path: Path) -> None:
+    """The real client and `check` against the bundled emulator (a live loopback server)."""
+    from bip_bridge.limesurvey import connect
+    from conftest import EMULATOR_PASSWORD
+
+    reference = Path(__file__).parent / "fixtures" / "limesurvey" / "reference-survey.lss"
+    config = write_config(tmp_path, url=emulator.url)  # type: ignore[attr-defined]
+    settings = load_settings(config, env={"BIP_BRIDGE_LIMESURVEY_PASSWORD": EMULATOR_PASSWORD})
+    with connect(settings) as client:
+        sid = client.import_survey(reference.read_bytes())
+        client.activate_tokens(sid, [1, 2, 3])
+        client.activate_survey(sid)
+    runner = CliRunner(env={"BIP_BRIDGE_LIMESURVEY_PASSWORD": EMULATOR_PASSWORD,
+                            "BIP_BRIDGE_CONFIG": None})
+    result = runner.invoke(main, ["--config", str(config), "check"])
+    assert result.exit_code == 0, result.output
+    assert [line.split()[0] for line in result.stdout.splitlines()] == ["OK"] * 9

@@ -176,3 +176,22 @@ def test_connect_passes_ca_bundle(tmp_path: object) -> None:
     with connect(settings) as client:
         result = (client.verify, client.timeout, client.retries)
     assert result == (str(base / "ca.pem"), 12.0, 2)
+
+
+def test_paging_and_ids_against_the_emulator(ls_client: LimeSurveyClient) -> None:
+    from pathlib import Path
+
+    reference = Path(__file__).parent / "fixtures" / "limesurvey" / "reference-survey.lss"
+    sid = ls_client.import_survey(reference.read_bytes())
+    ls_client.activate_tokens(sid, [1, 2, 3])
+    ls_client.activate_survey(sid)
+    rows = ls_client.add_participants(sid, [{"token": f"tok{i}"} for i in range(5)])
+    tids = [row["tid"] for row in rows]
+    assert tids == [1, 2, 3, 4, 5]
+    ls_client.delete_participants(sid, [2])
+    result = [row["tid"] for row in ls_client.iter_participants(sid, page_size=2)]
+    assert result == [1, 3, 4, 5]
+    assert ls_client.export_responses(sid) == []
+    response_id = ls_client.add_response(sid, {"token": "tok1", f"{sid}X1X2": "3"})
+    exported = ls_client.export_responses(sid, from_id=response_id, to_id=response_id)
+    assert [(r["id"], r["token"], r["WELLBEING"]) for r in exported] == [(1, "tok1", "3")]
