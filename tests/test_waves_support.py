@@ -208,3 +208,74 @@ class CrashAfter:
             return result
 
         return call
+
+
+# --- store and settings for participants/waves tests ----------------------------------
+
+PSEUDONYM_KEY = b"waves-test-key-0123456789"
+P_SID, C_SID = 111111, 222222
+
+
+def make_settings(store_url: str, tmp_path: Any, **waves: Any) -> Any:
+    from bip_bridge.config import (
+        LimeSurveySettings,
+        PrivacySettings,
+        ReportSettings,
+        Settings,
+        StoreSettings,
+        WaveSettings,
+    )
+
+    return Settings(path=None,
+                    limesurvey=LimeSurveySettings(url="http://127.0.0.1:1/rc", username="u"),
+                    store=StoreSettings(url=store_url),
+                    privacy=PrivacySettings(pseudonym_key=PSEUDONYM_KEY),
+                    reports=ReportSettings(out_dir=tmp_path / "reports"),
+                    waves=WaveSettings(**waves))
+
+
+def register_surveys(engine: Any, p_sid: int = P_SID, c_sid: int = C_SID) -> None:
+    """What provision leaves in the store: the two active surveys."""
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
+    from bip_bridge.store import schema
+
+    with engine.begin() as conn:
+        for sid, kind in ((p_sid, "participant"), (c_sid, "caseworker")):
+            conn.execute(sa.insert(schema.surveys).values(
+                sid=sid, kind=kind, template_version="test", structure_hash="0" * 64,
+                active=True, provisioned_at=datetime(2026, 1, 1, tzinfo=UTC)))
+
+
+def roster_bytes(*rows: tuple[str, ...]) -> bytes:
+    from bip_bridge.participants import ROSTER_COLUMNS
+
+    return ("\n".join([",".join(ROSTER_COLUMNS), *(",".join(r) for r in rows)]) + "\n").encode()
+
+
+def dump_store(engine: Any) -> str:
+    """Every value of every table of the store, as one text."""
+    import sqlalchemy as sa
+
+    from bip_bridge.store import schema
+
+    parts = []
+    with engine.connect() as conn:
+        for table in schema.metadata.sorted_tables:
+            for row in conn.execute(sa.select(table)):
+                parts.append(repr(tuple(row)))
+    return "\n".join(parts)
+
+
+
+def store_engine(store_url: str) -> Any:
+    """Generator for an ``engine`` fixture: the store with both surveys registered,
+    disposed afterwards (so no connection outlives its test)."""
+    from bip_bridge.store import open_store
+
+    eng = open_store(store_url)
+    register_surveys(eng)
+    yield eng
+    eng.dispose()

@@ -132,8 +132,8 @@ def due_actions(state: WaveState, today: date, settings: Settings | WaveSettings
 
     * the current wave (the latest one due) of every active participant gets a token in
       both surveys, then an invitation (on its due date, or the first run after it);
-    * reminders after ``reminder_days`` (counted from the due date, and never closer
-      together than the gap between two configured days), only to invited,
+    * reminders ``reminder_days`` after the invitation (normally sent on the due date),
+      never closer together than the gap between two configured days, only to invited,
       not-completed tokens of the current wave;
     * earlier waves that were never created are not created late (a missing wave is
       missing data, not a late one); a wave's reminders stop when the next wave is due;
@@ -170,7 +170,7 @@ def due_actions(state: WaveState, today: date, settings: Settings | WaveSettings
                 actions.append(Action("invite", kind, pseudonym, k, due, tok.caseworker_id))
                 continue
             n = tok.reminders_sent
-            if n >= len(days) or today < due + relativedelta(days=days[n]):
+            if n >= len(days) or today < tok.invited_on + relativedelta(days=days[n]):
                 continue
             if n > 0 and tok.last_reminded_on is not None and \
                     today < tok.last_reminded_on + relativedelta(days=days[n] - days[n - 1]):
