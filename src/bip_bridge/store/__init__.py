@@ -1,20 +1,194 @@
 """The local store: SQLAlchemy Core over SQLite (default) or PostgreSQL.
 
-``open_store(url)`` returns an Engine whose schema is migrated to the current version.
+``open_store(url)`` returns an Engine whose schema has been migrated to the current
+version (Alembic, with the migration scripts shipped in ``bip_bridge.store.migrations``).
+See docs/store.md for why it is configured the way it is.
 """
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+import json
+import zlib
+from pathlib import Path
+from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from bip_bridge.errors import StoreError
 from bip_bridge.store import schema
 
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# execution option: open this connection's SQLite transactions with BEGIN IMMEDIATE
+SQLITE_IMMEDIATE = "bip_sqlite_immediate"
+SQLITE_BUSY_TIMEOUT_S = 30
 
-def open_store(url: str) -> sa.Engine:
-    """Open (and create or migrate) the store at ``url``. Placeholder until migrations land."""
-    engine = sa.create_engine(url, future=True)
-    schema.metadata.create_all(engine)
+
+class RawJSON(dict[str, Any]):
+    """A dict that already carries its JSON text, so the store never serialises twice.
+
+    Sync hashes each response's JSON text; handing that same text to the database saves
+    the second ``json.dumps`` of every row (a large share of a full sync's CPU time).
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, data: dict[str, Any], text: str) -> None:
+        super().__init__(data)
+        self.text = text
+
+
+def _json_dumps(value: Any) -> str:
+    if isinstance(value, RawJSON):
+        return value.text
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def safe_url(url: str | sa.URL) -> str:
+    """The URL as text without its password (for messages and logs)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not even parseable: show only the scheme
+        return str(url).split(":", 1)[0] + ":…"
+
+
+def _normalise(url: str) -> sa.URL:
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":  # plain postgresql:// means psycopg2; we ship psycopg 3
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def sqlite_path(url: str | sa.URL) -> Path | None:
+    """The database file of a SQLite URL (None for other databases and :memory:)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(str(parsed.database))
+
+
+def _configure_sqlite(engine: sa.Engine) -> None:
+    """WAL, foreign keys, a busy timeout and real transactions (BEGIN emitted by us).
+
+    pysqlite's own transaction handling does not wrap DDL and cannot BEGIN IMMEDIATE;
+    the SQLAlchemy-documented recipe hands control of BEGIN to these events.
+    """
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000}")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.execute("PRAGMA journal_mode = WAL")
+        # Safe against a killed process; after a power cut a last commit may be undone,
+        # and then its cursor with it, so the next sync pulls those responses again.
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        immediate = conn.get_execution_options().get(SQLITE_IMMEDIATE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def create_store_engine(url: str) -> sa.Engine:
+    """An Engine for ``url`` without migrating (open_store is what commands use)."""
+    try:
+        parsed = _normalise(url)
+        if parsed.get_backend_name() == "sqlite":
+            path = sqlite_path(parsed)
+            if path is not None and not path.parent.is_dir():
+                raise StoreError(
+                    f"Cannot open the store {safe_url(parsed)}: the folder {path.parent} "
+                    "does not exist.",
+                    hint="Create the folder, or set [store] url to a path in an existing one.",
+                )
+            engine = sa.create_engine(parsed, json_serializer=_json_dumps)
+            _configure_sqlite(engine)
+        else:
+            engine = sa.create_engine(parsed, json_serializer=_json_dumps, pool_pre_ping=True)
+    except StoreError:
+        raise
+    except Exception as exc:  # bad URL, missing driver
+        raise StoreError(
+            f"Cannot open the store {safe_url(url)}: {type(exc).__name__}: "
+            f"{_scrub(str(exc), url)}",
+            hint="Check [store] url: sqlite:///PATH or postgresql+psycopg://USER@HOST/DB.",
+        ) from None
     return engine
 
 
-__all__ = ["open_store", "schema"]
+def _scrub(text: str, url: str | sa.URL) -> str:
+    try:
+        password = make_url(url).password
+    except Exception:
+        return text
+    return text.replace(str(password), "***") if password else text
+
+
+def lock_key(conn: sa.Connection, name: str) -> int:
+    """A stable 63-bit advisory-lock key for ``name`` in this database schema."""
+    scope = name
+    if conn.dialect.name == "postgresql":
+        scope = f"{conn.execute(sa.text('SELECT current_schema()')).scalar()}:{name}"
+    return zlib.crc32(f"bip-bridge:{scope}".encode()) | (0x5B1B << 32)
+
+
+def migrate(engine: sa.Engine) -> str:
+    """Bring the schema to the newest revision; returns it. Safe to run concurrently."""
+    from alembic import command
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    script = ScriptDirectory.from_config(cfg)
+    head = script.get_current_head()
+    assert head is not None
+    with engine.connect() as probe:
+        current = MigrationContext.configure(probe).get_current_revision()
+    if current == head:
+        return head
+    with engine.connect().execution_options(**{SQLITE_IMMEDIATE: True}) as conn, conn.begin():
+        if conn.dialect.name == "postgresql":  # two first runs at once: one migrates
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"),
+                         {"k": lock_key(conn, "migrate")})
+        current = MigrationContext.configure(conn).get_current_revision()
+        if current is not None and current not in {s.revision for s in script.walk_revisions()}:
+            raise StoreError(
+                f"The store {safe_url(engine.url)} has schema revision {current}, which this "
+                "bip-bridge does not know: a newer version wrote it.",
+                hint="Upgrade bip-bridge to the version that last used this store.",
+            )
+        if current != head:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    return head
+
+
+def open_store(url: str) -> sa.Engine:
+    """Open (and create or migrate) the store at ``url``.
+
+    Raises StoreError naming the URL (never its password) when the database cannot be
+    reached, or was written by a newer bip-bridge.
+    """
+    engine = create_store_engine(url)
+    try:
+        migrate(engine)
+    except StoreError:
+        engine.dispose()
+        raise
+    except sa.exc.SQLAlchemyError as exc:
+        engine.dispose()
+        detail = _scrub(str(getattr(exc, "orig", None) or exc).strip().splitlines()[0], url)
+        raise StoreError(
+            f"Cannot open the store {safe_url(url)}: {detail}",
+            hint="Check that the database server runs and [store] url is right "
+            "(PostgreSQL passwords go in PGPASSWORD or ~/.pgpass, never in the URL).",
+        ) from None
+    return engine
+
+
+__all__ = ["RawJSON", "create_store_engine", "migrate", "open_store", "safe_url", "schema"]

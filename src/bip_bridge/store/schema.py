@@ -86,6 +86,10 @@ responses = sa.Table(
     sa.Column("first_run_id", sa.Integer, sa.ForeignKey("sync_runs.id"), nullable=False),
     sa.Column("last_run_id", sa.Integer, sa.ForeignKey("sync_runs.id"), nullable=False),
     sa.Column("deleted_in_source", sa.Boolean, nullable=False, default=False),
+    # the sync run that found the response gone from LimeSurvey (audit; NULL while present)
+    sa.Column("deleted_run_id", sa.Integer, sa.ForeignKey("sync_runs.id"), nullable=True),
+    # the incomplete re-check reads (sid, complete) without scanning the history
+    sa.Index("ix_responses_sid_complete", "sid", "complete"),
 )
 
 # Per survey: the highest response id fully pulled (moves only with the data it covers).
