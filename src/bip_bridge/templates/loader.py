@@ -516,11 +516,12 @@ class _Loader:
             if minimum is not None and maximum is not None and minimum > maximum:
                 self.problem(f"{where}.maximum", f"{maximum} is below the minimum {minimum}",
                              "maximum >= minimum")
-        if code is None:
-            return None
-        return Question(code=code, type=qtype, text=text, help=help_, relevance=relevance,
-                        mandatory=mandatory, attribute=attribute, scale=scale, items=items,
-                        minimum=minimum, maximum=maximum)
+        # An invalid code is already reported; keep the question so that the checks of
+        # the questionnaire's shape do not add follow-on problems.
+        return Question(code=code or str(raw.get("code") or "?"), type=qtype, text=text,
+                        help=help_, relevance=relevance, mandatory=mandatory,
+                        attribute=attribute, scale=scale, items=items, minimum=minimum,
+                        maximum=maximum)
 
     def load_items(self, data: Any, where: str, attributes: tuple[str, ...]) -> tuple[Item, ...]:
         raw_items = self.seq(data, where)
