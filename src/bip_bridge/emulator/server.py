@@ -143,6 +143,9 @@ class RpcEndpoint:
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; without TCP_NODELAY a keep-alive client
+    # waits ~40 ms (Nagle + delayed ACK) on every call.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("emulator http: " + format, *args)
