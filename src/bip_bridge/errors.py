@@ -234,6 +234,17 @@ class TemplateError(DataInvalid):
     """A survey template is invalid. Fix the template file named in each problem."""
 
 
+class MailError(BipBridgeError):
+    """The SMTP server could not be reached or refused the message. Nothing was sent."""
+
+    exit_code = EX_UNAVAILABLE
+
+    def __init__(self, message: str, *, host: str, port: int, hint: str | None = None):
+        self.host = host
+        self.port = port
+        super().__init__(message, hint=hint)
+
+
 class NotFound(BipBridgeError):
     """A named thing (participant, survey, file) does not exist."""
 
