@@ -24,7 +24,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import importlib
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -38,7 +37,7 @@ from bip_bridge.api import LimeSurveyAPI, Row
 from bip_bridge.config import Settings, WaveSettings
 from bip_bridge.errors import NotFound
 from bip_bridge.participants import ImportPlan, StoredParticipant, load_participants
-from bip_bridge.store import schema
+from bip_bridge.store import queries, schema
 
 log = logging.getLogger(__name__)
 
@@ -266,16 +265,7 @@ def load_ls_tokens(api: LimeSurveyAPI, sid: int, attrs: Mapping[str, str],
 
 def active_surveys(engine: sa.Engine, settings: Settings | None = None) -> dict[str, int]:
     """The survey ids new waves go to, by kind (configuration overrides the store)."""
-    try:  # the store engineer's helper, once it exists
-        queries = importlib.import_module("bip_bridge.store.queries")
-        found: dict[str, int] = dict(queries.active_surveys(engine))
-    except (ImportError, AttributeError):
-        s = schema.surveys
-        found = {}
-        with engine.connect() as conn:
-            for row in conn.execute(sa.select(s.c.kind, s.c.sid).where(s.c.active.is_(True))
-                                    .order_by(s.c.provisioned_at)):
-                found[row.kind] = int(row.sid)
+    found = dict(queries.active_surveys(engine))
     if settings is not None:
         if settings.surveys.participant_sid:
             found[PARTICIPANT] = settings.surveys.participant_sid

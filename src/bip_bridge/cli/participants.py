@@ -1,0 +1,194 @@
+"""`bip-bridge participants`: import a roster, end, forget and list participants."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+from bip_bridge.cli.context import AppContext, pass_app
+
+ID_HELP = ("The person's external id as in the roster (any written form of a "
+           "personnummer); it is pseudonymised with the key, never stored.")
+
+
+@click.group("participants")
+def command() -> None:
+    """Enrol participants from a roster, end their measurement, erase them, list them.
+
+    The store knows people only by pseudonym (HMAC-SHA256 of the external id with the
+    key in BIP_BRIDGE_PSEUDONYM_KEY); names and e-mail addresses go only to LimeSurvey's
+    participant table. See docs/participants.md and docs/privacy.md.
+    """
+
+
+@command.command("import")
+@click.argument("roster", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True,
+              help="Validate the file and print what would change; write nothing and do not "
+              "connect to LimeSurvey.")
+@pass_app
+def import_(app: AppContext, roster: Path, dry_run: bool) -> None:
+    """Enrol the people in ROSTER (a CSV file).
+
+    Header: external_id,first_name,email,language,enrolled_on,caseworker_id,
+    caseworker_email (any order). UTF-8 with or without BOM; comma or semicolon (as
+    Swedish Excel writes it) is detected. language is sv, da or en; enrolled_on an ISO
+    date (YYYY-MM-DD), not in the future; caseworker_id a code with at least one digit
+    (e.g. HL-017), never a name; a personnummer must have a valid check digit.
+
+    The whole file is validated first: any bad row rejects the import with every
+    problem listed by line, and nothing is written (exit code 65). New people get a
+    store row (pseudonym, language, enrolment date, caseworker code) and their current
+    wave's tokens in both surveys, which carry first name and e-mail into LimeSurvey;
+    run `bip-bridge waves` (or `sync`) to send the invitations. Re-importing the same
+    roster changes nothing; a changed caseworker applies from the next wave and a
+    changed e-mail address is written into LimeSurvey at once. Exit codes: 0 done;
+    65 invalid roster or an enrolment date that differs from the stored one; 66 file
+    not found or no active surveys; 78 no pseudonym key.
+    """
+    from bip_bridge.participants import import_roster, read_roster
+    from bip_bridge.store import open_store
+
+    settings = app.settings
+    today = date.today()
+    rows = read_roster(roster, today=today)
+    settings.require_pseudonym_key()
+    engine = open_store(settings.store.url)
+    try:
+        if dry_run:
+            report = import_roster(None, engine, settings, None, rows, today=today,
+                                   dry_run=True, source=roster.name)
+            for line in report.lines:
+                app.echo(line)
+            app.echo(f"{roster.name}: {len(rows)} valid row(s). Nothing was changed.")
+            return
+        from bip_bridge.limesurvey import connect
+        from bip_bridge.templates import load_templates
+
+        templates = load_templates(settings.surveys.template_dir)
+        with connect(settings) as api:
+            report = import_roster(api, engine, settings, templates, rows, today=today,
+                                   source=roster.name)
+    finally:
+        engine.dispose()
+    app.echo(f"{roster.name}: {report.new} enrolled, {report.caseworker_changes} caseworker "
+             f"change(s), {report.unchanged} unchanged; {report.tokens_created} token(s) "
+             f"created, {report.contacts_updated} contact(s) updated in LimeSurvey.")
+
+
+def _who(external_id: str | None, pseudonym: str | None) -> tuple[str | None, str | None]:
+    if (external_id is None) == (pseudonym is None):
+        raise click.UsageError("Give either ID or --pseudonym P (exactly one).")
+    return external_id, pseudonym
+
+
+@command.command("end")
+@click.argument("external_id", metavar="ID", required=False)
+@click.option("--pseudonym", help="Name the person by pseudonym instead of ID "
+              "(as `participants list` shows it).")
+@click.option("--reason", type=click.Choice(["work", "studies", "other"]), required=True,
+              help="Why the measurement ends: work, studies or other.")
+@pass_app
+def end(app: AppContext, external_id: str | None, pseudonym: str | None, reason: str) -> None:
+    """Stop further waves for one participant (ID: their external id).
+
+    Records today as the end date and the reason in the store. Tokens already sent stay
+    valid; a later wave's caseworker token created in advance is withdrawn by the next
+    `waves` run. Running it again changes nothing. Exit codes: 0 done; 66 nobody with
+    that id or pseudonym is enrolled; 78 no pseudonym key (with ID).
+    """
+    from bip_bridge.participants import end_participant, resolve_pseudonym
+    from bip_bridge.store import open_store
+
+    external_id, pseudonym = _who(external_id, pseudonym)
+    settings = app.settings
+    engine = open_store(settings.store.url)
+    try:
+        p = resolve_pseudonym(engine, settings, external_id=external_id, pseudonym=pseudonym)
+        changed = end_participant(engine, p, reason, today=date.today())
+    finally:
+        engine.dispose()
+    app.echo(f"Participant {p[:12]}… ended ({reason}); no further waves."
+             if changed else f"Participant {p[:12]}… had already ended; nothing changed.")
+
+
+@command.command("forget")
+@click.argument("external_id", metavar="ID", required=False)
+@click.option("--pseudonym", help="Name the person by pseudonym instead of ID.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_app
+def forget(app: AppContext, external_id: str | None, pseudonym: str | None, yes: bool) -> None:
+    """Erase one person everywhere (a request for erasure). Cannot be undone.
+
+    Deletes, in every survey bip-bridge knows, the person's responses and tokens in
+    LimeSurvey, then every store row about them (participant, caseworker history,
+    tokens, stored responses, push-back state), and logs in the store's erasure_log
+    that an erasure happened (counts and time only, no pseudonym or id). If it is cut
+    off, run it again: it completes the erasure. Exit codes: 0 erased (or nothing was
+    left); 69/76/77 LimeSurvey unreachable, refusing or wrong credentials.
+    """
+    from bip_bridge.limesurvey import connect
+    from bip_bridge.participants import forget_participant, resolve_pseudonym
+    from bip_bridge.store import open_store
+    from bip_bridge.templates import load_templates
+
+    external_id, pseudonym = _who(external_id, pseudonym)
+    settings = app.settings
+    engine = open_store(settings.store.url)
+    try:
+        p = resolve_pseudonym(engine, settings, external_id=external_id, pseudonym=pseudonym)
+        if not yes:
+            click.confirm(f"Erase participant {p[:12]}… in LimeSurvey and the store?",
+                          abort=True)
+        templates = load_templates(settings.surveys.template_dir)
+        with connect(settings) as api:
+            report = forget_participant(api, engine, settings, p, templates=templates)
+    finally:
+        engine.dispose()
+    if report.anything:
+        app.echo(f"Erased: {report.responses_removed} response(s) and {report.tokens_removed} "
+                 f"token(s) in LimeSurvey, {report.store_rows_removed} store row(s).")
+    else:
+        app.echo("Nothing about this person was left to erase.")
+
+
+@command.command("list")
+@pass_app
+def list_(app: AppContext) -> None:
+    """List enrolled participants: pseudonym, language, enrolment and end dates,
+    current caseworker code, current wave and its token state.
+
+    Reads the store only; shows no name, e-mail or external id (the store has none).
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from bip_bridge.store import open_store
+    from bip_bridge.waves import current_wave, load_state
+
+    settings = app.settings
+    engine = open_store(settings.store.url)
+    try:
+        with engine.connect() as conn:
+            state = load_state(conn)
+    finally:
+        engine.dispose()
+    today = date.today()
+    table = Table("pseudonym", "lang", "enrolled", "ended", "caseworker", "wave",
+                  "participant", "caseworker token")
+    for p, person in sorted(state.participants.items(), key=lambda kv: kv[1].enrolled_on):
+        k = current_wave(person.enrolled_on, today, settings.waves.interval_months)
+        cells = []
+        for kind in ("participant", "caseworker"):
+            tok = state.tokens.get((kind, p, k))
+            cells.append("-" if tok is None else "completed" if tok.completed else
+                         f"reminded ×{tok.reminders_sent}" if tok.reminders_sent else
+                         "invited" if tok.invited_on else "created")
+        ended = f"{person.ended_on} ({person.end_reason})" if person.ended_on else ""
+        table.add_row(p, person.language, str(person.enrolled_on), ended,
+                      person.caseworker_at(k) or "", str(k), *cells)
+    if not app.quiet:
+        Console(width=200).print(table)
+        click.echo(f"{len(state.participants)} participant(s).")

@@ -1,0 +1,59 @@
+"""`bip-bridge waves`: create the tokens that have come due, send invitations and reminders."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import click
+
+from bip_bridge.cli.context import AppContext, pass_app
+
+
+@click.command("waves")
+@click.option("--dry-run", is_flag=True,
+              help="List what would be created and sent, one line per token; change nothing "
+              "(reads LimeSurvey and the store only).")
+@click.option("--today", "today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Act as if today were this date (YYYY-MM-DD); for checking a schedule "
+              "with --dry-run. Default: the real date.")
+@pass_app
+def command(app: AppContext, dry_run: bool, today: datetime | None) -> None:
+    """Run the measurement waves for every enrolled participant.
+
+    Wave 0 is due at enrolment, wave k at enrolment + k x [waves] interval_months
+    calendar months (the 31st becomes the last day of a shorter month). For each
+    participant who has not ended, this creates the current wave's token in both the
+    participant and the caseworker survey (attributes: pseudonym, wave, caseworker id;
+    the contact data is copied from the person's previous token in LimeSurvey), sends
+    the invitations through LimeSurvey on the due date and reminders [waves]
+    reminder_days after the invitation, to tokens not yet completed. It never creates a
+    token or sends an e-mail twice, however often it runs or wherever a run was cut
+    off; `sync` runs it too. Tokens created in advance for a wave after a participant's
+    end are withdrawn.
+
+    Writes: tokens in LimeSurvey, the store's tokens table. Prints a summary (with
+    --dry-run, one line per action; participants by pseudonym prefix only). Exit codes:
+    0 done (people whose contact data is missing are listed as skipped); 66 no active
+    surveys (run `bip-bridge provision`); 78 no pseudonym key; 69/76/77 LimeSurvey
+    unreachable, refusing or wrong credentials (docs/exit-codes.md).
+    """
+    from bip_bridge.limesurvey import connect
+    from bip_bridge.store import open_store
+    from bip_bridge.templates import load_templates
+    from bip_bridge.waves import run_waves
+
+    settings = app.settings
+    day = today.date() if today is not None else date.today()
+    templates = load_templates(settings.surveys.template_dir)
+    engine = open_store(settings.store.url)
+    try:
+        with connect(settings) as api:
+            report = run_waves(api, engine, settings, templates, today=day, dry_run=dry_run)
+    finally:
+        engine.dispose()
+    if dry_run:
+        for line in report.lines:
+            app.echo(line)
+    for line in report.skipped:
+        click.echo(f"skipped: {line}", err=True)
+    app.echo(report.summary())

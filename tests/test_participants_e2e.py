@@ -1,0 +1,142 @@
+"""End to end through the CLI against the bundled emulator (real JSON-RPC client, surveys
+provisioned from the shipped templates): import, waves, list, end, forget, and a proof
+that the store holds no name, e-mail address or external id."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+from tests.conftest import EMULATOR_PASSWORD, EMULATOR_USER
+
+from bip_bridge.cli import main
+from bip_bridge.store import open_store, schema
+from test_waves_support import dump_store
+
+KEY = "e2e-pseudonym-key-0123456789"
+TODAY = date.today()
+ROWS = [
+    ("19121212-1212", "Anna", "anna@example.org", "sv", TODAY.isoformat(), "HL-017",
+     "karin@example.org"),
+    ("811218-9876", "Mads", "mads@example.org", "da", (TODAY - timedelta(days=2)).isoformat(),
+     "HL-018", "sofie@example.org"),
+]
+
+
+@pytest.fixture
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    from bip_bridge.emulator import EmulatorServer
+    from bip_bridge.limesurvey import LimeSurveyClient
+    from bip_bridge.provision import provision
+    from bip_bridge.templates import load_templates
+
+    clock = {"now": datetime.combine(TODAY, datetime.min.time()).replace(hour=8)}
+    with EmulatorServer(username=EMULATOR_USER, password=EMULATOR_PASSWORD,
+                        clock=lambda: clock["now"]) as server:
+        store = tmp_path / "store.sqlite"
+        engine = open_store(f"sqlite:///{store}")
+        client = LimeSurveyClient(server.url, EMULATOR_USER, EMULATOR_PASSWORD, timeout=10,
+                                  retries=1)
+        provision(client, engine, load_templates(None))
+        client.close()
+        config = tmp_path / "bip-bridge.toml"
+        config.write_text(f'[limesurvey]\nurl = "{server.url}"\nusername = "{EMULATOR_USER}"\n'
+                          f'[store]\nurl = "sqlite:///{store}"\n', encoding="utf-8")
+        monkeypatch.setenv("BIP_BRIDGE_LIMESURVEY_PASSWORD", EMULATOR_PASSWORD)
+        monkeypatch.setenv("BIP_BRIDGE_PSEUDONYM_KEY", KEY)
+        roster = tmp_path / "roster.csv"
+        header = "external_id;first_name;email;language;enrolled_on;caseworker_id;caseworker_email"
+        roster.write_text("\ufeff" + header + "\r\n" + "".join(";".join(r) + "\r\n" for r in ROWS),
+                          encoding="utf-8")
+        yield {"server": server, "engine": engine, "config": config, "roster": roster,
+               "clock": clock, "tmp": tmp_path}
+        engine.dispose()
+
+
+def cli(world: dict[str, Any], *args: str, day: date | None = None) -> Any:
+    if day is not None:
+        world["clock"]["now"] = datetime.combine(day, datetime.min.time()).replace(hour=8)
+    result = CliRunner().invoke(main, ["--config", str(world["config"]), *args],
+                                catch_exceptions=False)
+    return result
+
+
+def test_import_waves_end_forget(world: dict[str, Any]) -> None:
+    server = world["server"]
+    assert cli(world, "participants", "import", str(world["roster"]), "--dry-run").exit_code == 0
+    result = cli(world, "participants", "import", str(world["roster"]))
+    assert result.exit_code == 0, result.output
+    assert "2 enrolled" in result.output and "4 token(s) created" in result.output
+    again = cli(world, "participants", "import", str(world["roster"]))
+    assert "0 enrolled" in again.output and "0 token(s) created" in again.output
+
+    dry = cli(world, "waves", "--dry-run")
+    assert dry.exit_code == 0 and dry.output.count("send invitation") == 4
+    assert server.outbox == []
+
+    assert cli(world, "waves", day=TODAY).exit_code == 0
+    result = sorted((m.kind, m.to.split("<")[-1].rstrip(">"), m.language) for m in server.outbox)
+    expected = [("invite", "anna@example.org", "sv"), ("invite", "karin@example.org", "sv"),
+                ("invite", "mads@example.org", "da"), ("invite", "sofie@example.org", "sv")]
+    assert result == expected
+    cw_mail = next(m for m in server.outbox if "karin@" in m.to)
+    assert "Anna" in cw_mail.body and "0" in cw_mail.subject  # whom and which wave
+
+    # reminders 7 and 14 days after the invitation; nothing twice
+    for offset in range(1, 16):
+        assert cli(world, "waves", "--today", (TODAY + timedelta(days=offset)).isoformat(),
+                   day=TODAY + timedelta(days=offset)).exit_code == 0
+    kinds = sorted(m.kind for m in server.outbox)
+    assert kinds == ["invite"] * 4 + ["remind"] * 8
+
+    listing = cli(world, "participants", "list")
+    assert listing.exit_code == 0 and "reminded ×2" in listing.output
+    for value in ("Anna", "anna@example.org", "19121212"):
+        assert value not in listing.output
+
+    assert cli(world, "participants", "end", ROWS[1][0], "--reason", "work").exit_code == 0
+    result = cli(world, "participants", "forget", ROWS[0][0], "--yes")
+    assert result.exit_code == 0 and "2 token(s)" in result.output, result.output
+    with world["engine"].connect() as conn:
+        people = conn.execute(sa.select(sa.func.count()).select_from(schema.participants)).scalar()
+        log = [tuple(r)[2:] for r in conn.execute(sa.select(schema.erasure_log))]
+    # erased: 2 tokens in LimeSurvey; store: participant, assignment, 2 tokens
+    assert (people, log) == (1, [(2, 0, 4)])
+
+
+def test_store_holds_no_name_email_or_external_id(world: dict[str, Any]) -> None:
+    engine = world["engine"]
+    assert cli(world, "participants", "import", str(world["roster"])).exit_code == 0
+    for offset in range(0, 370, 7):  # a year of waves, weekly runs
+        day = TODAY + timedelta(days=offset)
+        assert cli(world, "waves", "--today", day.isoformat(), day=day).exit_code == 0
+    # a sync-like insertion: a response as LimeSurvey exports it (pseudonym, codes)
+    from bip_bridge.store.schema import responses, sync_runs
+    with engine.begin() as conn:
+        run = conn.execute(sa.insert(sync_runs).values(
+            started_at=datetime.now(), status="ok")).inserted_primary_key[0]
+        tok = conn.execute(sa.select(schema.tokens).limit(1)).first()
+        conn.execute(sa.insert(responses).values(
+            sid=tok.sid, response_id=1, pseudonym=tok.pseudonym, wave=tok.wave,
+            submitted_at="2026-01-01 10:00:00", complete=True,
+            data={"id": 1, "token": tok.token, "PSEUDO": tok.pseudonym, "WAVE": "0",
+                  "CWID": "HL-017"}, data_hash="0" * 64, first_run_id=run, last_run_id=run))
+    dump = dump_store(engine).casefold()
+    assert len(server_tokens(world)) >= 16
+    forms = {"19121212-1212", "191212121212", "121212-1212", "1212121212", "811218-9876",
+             "8112189876", "198112189876"}
+    for row in ROWS:
+        for value in (row[1], row[2], row[6], *forms):
+            assert value.casefold() not in dump, value
+    assert not re.search(r"[\w.]+@[\w.]+", dump)
+
+
+def server_tokens(world: dict[str, Any]) -> list[Any]:
+    with world["engine"].connect() as conn:
+        return list(conn.execute(sa.select(schema.tokens)))
