@@ -1,0 +1,62 @@
+"""`bip-bridge report`: write the dated report folder (and optionally e-mail the bundle)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from bip_bridge.cli.context import AppContext, pass_app
+
+
+@click.command("report")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder to write the dated report folder into (default: [reports] out_dir).")
+@click.option("--excel", is_flag=True, default=False,
+              help="Write the CSV files for Swedish Excel: semicolon separator, decimal comma "
+              "and a UTF-8 byte-order mark (default: [reports] excel, else comma and dot).")
+@click.option("--date", "report_date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Date that names the folder and is printed in the report, YYYY-MM-DD "
+              "(default: today).")
+@click.option("--email", "send_email", is_flag=True, default=False,
+              help="Also e-mail the analyst bundle (the CSV files and report.html, not the "
+              "cards) to [smtp] recipients.")
+@pass_app
+def command(app: AppContext, out_dir: Path | None, excel: bool, report_date: dt.datetime | None,
+            send_email: bool) -> None:
+    """Compute the metrics from the local store and write the reports.
+
+    Writes OUT/YYYY-MM-DD/ at once (built in a hidden folder, then renamed; a second
+    run on the same day replaces that day's folder): the analyst bundle scores.csv,
+    indices.csv, periods.csv, cohort.csv, outcomes.csv, data_quality.csv and
+    data_dictionary.csv; report.html (self-contained, in [reports] language); and a
+    progression card per participant in cards/<caseworker id>/<pseudonym>.html, in the
+    participant's language. Needs no LimeSurvey connection.
+
+    Exit codes: 0 written; 65 the data or templates are invalid; 69 the store (or, with
+    --email, the SMTP server) is unavailable; 78 configuration problem, or OUT/DATE
+    holds files bip-bridge did not write.
+    """
+    from bip_bridge.reports import write_reports
+    from bip_bridge.store import open_store
+    from bip_bridge.templates import load_templates
+
+    settings = app.settings
+    templates = load_templates(settings.surveys.template_dir)
+    engine = open_store(settings.store.url)
+    try:
+        folder = write_reports(engine, settings, templates,
+                               today=report_date.date() if report_date else None,
+                               out_dir=out_dir, excel=True if excel else None)
+    finally:
+        engine.dispose()
+    app.echo(f"Reports written to {folder}")
+    if send_email:
+        from bip_bridge.mailer import send_bundle
+        from bip_bridge.reports.frames import BUNDLE_FILES
+
+        paths = [folder / name for name in (*BUNDLE_FILES, "report.html")]
+        delivered = send_bundle(settings.smtp, paths,
+                                subject=f"bip-bridge report {folder.name}")
+        app.echo(f"Analyst bundle e-mailed to {delivered} recipient(s).")
