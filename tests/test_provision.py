@@ -225,3 +225,34 @@ def test_cli_provision_and_dry_run(emulator: Any, tmp_path: Path) -> None:
     assert again.exit_code == 0
     assert "Everything is up to date; nothing was changed." in again.output
     assert EMULATOR_PASSWORD not in done.output + again.output
+
+
+def test_a_hand_imported_survey_is_checked_and_adopted(
+        ls_client: Any, templates: TemplateSet) -> None:
+    from bip_bridge.templates import compile_lss
+
+    engine = open_store("sqlite://")
+    p_sid = ls_client.import_survey(compile_lss(templates.participant))
+    ls_client.activate_tokens(p_sid, list(range(1, 17)))  # the admin did part of the set-up
+    c_sid = ls_client.import_survey(compile_lss(templates.caseworker))
+    report = provision(ls_client, engine, templates,
+                       adopt={"participant": p_sid, "caseworker": c_sid})
+    assert [(o.action, o.sid) for o in report.outcomes] == [("adopted", p_sid),
+                                                            ("adopted", c_sid)]
+    assert {s["sid"]: s["active"] for s in ls_client.list_surveys()} == {p_sid: "Y", c_sid: "Y"}
+    again = provision(ls_client, engine, templates,
+                      adopt={"participant": p_sid, "caseworker": c_sid})
+    assert [o.action for o in again.outcomes] == ["unchanged", "unchanged"]
+
+
+def test_a_hand_imported_survey_that_differs_is_refused(
+        ls_client: Any, emulator: Any, templates: TemplateSet) -> None:
+    from bip_bridge.templates import compile_lss
+
+    engine = open_store("sqlite://")
+    sid = ls_client.import_survey(compile_lss(templates.participant))
+    _question(emulator, sid, "BIPD").title = "BIPDX"
+    with pytest.raises(SurveyDrift) as info:
+        provision(ls_client, engine, templates, adopt={"participant": sid})
+    assert list(info.value.differences) == ["question BIPD was recoded to BIPDX"]
+    assert _rows(engine) == []

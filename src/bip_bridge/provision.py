@@ -436,7 +436,11 @@ def _adopt(api: LimeSurveyAPI, q: Questionnaire, sid: int) -> int:
                           "import it.")
     props = api.get_survey_properties(sid, ["active"])
     if props.get("active") != "Y":
-        api.activate_tokens(sid, list(range(1, len(q.token_attributes) + 1)))
+        try:
+            api.activate_tokens(sid, list(range(1, len(q.token_attributes) + 1)))
+        except LimeSurveyError as exc:  # the admin initialised the participant table already
+            if "already exists" not in str(exc):
+                raise
         api.activate_survey(sid)
     return sid
 
