@@ -1,0 +1,182 @@
+"""Cohort tables and the outcome table, with the small-cell rule.
+
+For each grouping of the periods and each change measure: n, mean, standard deviation
+(n − 1), the t-based 95 % interval and the shares improved / unchanged / declined.
+A cell with n below ``min_cell`` keeps its row (so readers see the group exists) but
+its n and statistics are blank and ``suppressed`` is true.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from bip_bridge.metrics.progression import COMBOS
+from bip_bridge.metrics.result import COHORT_COLUMNS, OUTCOMES_COLUMNS
+from bip_bridge.model import MeasurementModel
+
+GROUPINGS: tuple[str, ...] = (
+    "parallel", "combo", "continuous", "caseworker_changed", "belief_start",
+)
+MEASURES: tuple[str, ...] = ("d_p", "d_c")
+ALL = "all"
+MISSING = "missing"
+CONFIDENCE = 0.95
+
+
+def group_labels(
+    periods: pd.DataFrame, grouping: str, model: MeasurementModel
+) -> tuple[np.ndarray, list[str]]:
+    """The group of every period as a code into the label list (``missing`` last)."""
+    column = periods[grouping]
+    if grouping == "parallel":
+        order = [str(n) for n in range(len(model.interventions) + 1)]
+        labels = column.astype("str")
+    elif grouping in ("continuous", "caseworker_changed"):
+        order = ["false", "true"]
+        labels = column.map({True: "true", False: "false"})
+    elif grouping == "combo":
+        order = list(COMBOS)
+        labels = column
+    else:
+        order = [cat.name for cat in model.belief_categories]
+        labels = column
+    order = [*order, MISSING]
+    codes = pd.Categorical(labels, categories=order).codes
+    return np.where(codes < 0, len(order) - 1, codes).astype(np.int64), order
+
+
+def _t_halfwidth(n: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    out = np.full(n.shape, np.nan)
+    ok = n >= 2
+    out[ok] = stats.t.ppf(0.5 + CONFIDENCE / 2, n[ok] - 1) * sd[ok] / np.sqrt(n[ok])
+    return out
+
+
+def _summary(values: np.ndarray, codes: np.ndarray, order: list[str]) -> pd.DataFrame:
+    """Per group: n, mean, sd (n − 1) and the improved/unchanged/declined counts.
+
+    Two passes (mean, then squared deviations) with ``numpy.bincount`` keep the sd
+    exact and the cost linear in the number of periods.
+    """
+    present = ~np.isnan(values)
+    x, g = values[present], codes[present]
+    k = len(order)
+    n = np.bincount(g, minlength=k).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(g, weights=x, minlength=k) / n
+        ss = np.bincount(g, weights=(x - mean[g]) ** 2, minlength=k)
+        sd = np.where(n >= 2, np.sqrt(ss / (n - 1)), np.nan)
+    table = pd.DataFrame({
+        "group": order,
+        "n": n,
+        "mean": mean,
+        "sd": sd,
+        "improved": np.bincount(g, weights=x > 0, minlength=k),
+        "unchanged": np.bincount(g, weights=x == 0, minlength=k),
+        "declined": np.bincount(g, weights=x < 0, minlength=k),
+    })
+    return table[n > 0]
+
+
+def _finish(table: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+    n = table["n"].to_numpy(dtype=float)
+    sd = table["sd"].to_numpy(dtype=float)
+    half = _t_halfwidth(n, sd)
+    mean = table["mean"].to_numpy(dtype=float)
+    out = pd.DataFrame({
+        "measure": table["measure"].astype("str"),
+        "grouping": table["grouping"].astype("str"),
+        "group": table["group"].astype("str"),
+        "n": pd.array(n.astype("int64"), dtype="Int64"),
+        "mean": mean,
+        "sd": sd,
+        "ci_low": mean - half,
+        "ci_high": mean + half,
+        "share_improved": table["improved"].to_numpy(dtype=float) / n,
+        "share_unchanged": table["unchanged"].to_numpy(dtype=float) / n,
+        "share_declined": table["declined"].to_numpy(dtype=float) / n,
+        "suppressed": n < min_cell,
+    })
+    return suppress(out, ["n", "mean", "sd", "ci_low", "ci_high", "share_improved",
+                          "share_unchanged", "share_declined"])
+
+
+def suppress(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Blank ``columns`` on every row whose ``suppressed`` is true."""
+    table = table.copy()
+    hidden = table["suppressed"].to_numpy(dtype=bool)
+    for column in columns:
+        table.loc[hidden, column] = pd.NA if table[column].dtype == "Int64" else np.nan
+    return table
+
+
+def cohort_table(periods: pd.DataFrame, model: MeasurementModel, min_cell: int
+                 ) -> pd.DataFrame:
+    """Every measure × grouping × group with periods whose change is present.
+
+    Rows follow the measure order (d_p, d_c), then ``all`` and the grouping order of
+    :data:`GROUPINGS`, then the natural order of the groups (``missing`` last).
+    """
+    parts = []
+    groupings = [
+        (ALL, (np.zeros(len(periods), dtype=np.int64), [ALL])),
+        *((g, group_labels(periods, g, model)) for g in GROUPINGS),
+    ]
+    for measure in MEASURES:
+        values = periods[measure].to_numpy(dtype=float)
+        for grouping, (codes, order) in groupings:
+            table = _summary(values, codes, order)
+            table.insert(0, "grouping", grouping)
+            table.insert(0, "measure", measure)
+            parts.append(table)
+    table = pd.concat(parts, ignore_index=True)
+    if table.empty:
+        return empty_cohort()
+    return _finish(table, min_cell)[list(COHORT_COLUMNS)]
+
+
+def empty_cohort() -> pd.DataFrame:
+    table = pd.DataFrame({c: [] for c in COHORT_COLUMNS})
+    return table.astype({
+        "measure": "str", "grouping": "str", "group": "str", "n": "Int64",
+        **{c: "float64" for c in COHORT_COLUMNS[4:-1]}, "suppressed": "bool",
+    })
+
+
+def outcomes_table(periods: pd.DataFrame, model: MeasurementModel, min_cell: int
+                   ) -> pd.DataFrame:
+    """Share in work or studies at wave k by belief at the start of period k.
+
+    One row per wave k and belief category, then rows with ``wave`` blank that pool
+    every period. Periods with an unknown status are left out; an unknown belief at
+    the start forms the group ``missing``.
+    """
+    known = periods["in_work_or_studies"].notna().to_numpy()
+    codes, order = group_labels(periods, "belief_start", model)
+    data = pd.DataFrame({
+        "wave": periods["period"].to_numpy(dtype="int64")[known],
+        "belief": codes[known],
+        "in_work": periods["in_work_or_studies"].to_numpy(dtype=bool, na_value=False)[known],
+    })
+    by_wave = data.groupby(["wave", "belief"])["in_work"].agg(["count", "sum"]).reset_index()
+    pooled = data.groupby("belief")["in_work"].agg(["count", "sum"]).reset_index()
+    pooled.insert(0, "wave", -1)
+    table = pd.concat([by_wave, pooled], ignore_index=True)
+    table["_pooled"] = table["wave"] < 0
+    table = table.sort_values(["_pooled", "wave", "belief"], kind="stable")
+    table["belief_start"] = np.array(order, dtype=object)[table["belief"].to_numpy(dtype=int)]
+    n = table["count"].to_numpy(dtype="int64")
+    wave = pd.array(table["wave"].to_numpy(dtype="int64"), dtype="Int64")
+    wave[table["_pooled"].to_numpy(dtype=bool)] = pd.NA
+    out = pd.DataFrame({
+        "wave": wave,
+        "belief_start": pd.array(table["belief_start"].to_numpy(dtype=object), dtype="str"),
+        "n": pd.array(n, dtype="Int64"),
+        "n_in_work_or_studies": pd.array(table["sum"].to_numpy(dtype="int64"), dtype="Int64"),
+        "share": table["sum"].to_numpy(dtype=float) / np.where(n > 0, n, np.nan),
+        "suppressed": n < min_cell,
+    })
+    out = suppress(out, ["n", "n_in_work_or_studies", "share"])
+    return out[list(OUTCOMES_COLUMNS)].reset_index(drop=True)
