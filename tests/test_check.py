@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import socket
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +21,18 @@ from test_limesurvey_replay import PASSWORD, URL, Replay, replay_fixture  # noqa
 
 VERSION_OK = b'{"id":1,"result":"6.14.0","error":null}'
 VERSION_HIDDEN = b'{"id":1,"result":{"status":"Invalid setting"},"error":null}'
+
+
+@pytest.fixture(autouse=True)
+def restore_bip_bridge_logger() -> Iterator[None]:
+    """The CLI's setup_logging() detaches the bip_bridge logger from the root (propagate
+    off, own handler); undo that so later tests' caplog still sees bip_bridge records."""
+    logger = logging.getLogger("bip_bridge")
+    saved = (logger.level, logger.propagate, list(logger.handlers))
+    yield
+    logger.setLevel(saved[0])
+    logger.propagate = saved[1]
+    logger.handlers[:] = saved[2]
 
 
 def write_config(tmp_path: Path, *, url: str = URL, extra: str = "") -> Path:

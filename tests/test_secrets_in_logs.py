@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from bip_bridge.errors import BipBridgeError, LimeSurveyRejected
-from test_check import VERSION_OK, queue_all_ok, run_check_cli, write_config
+from test_check import (  # noqa: F401
+    VERSION_OK,
+    queue_all_ok,
+    restore_bip_bridge_logger,
+    run_check_cli,
+    write_config,
+)
 from test_limesurvey_replay import KEY, PASSWORD, Replay, make_client, replay_fixture  # noqa: F401
 
 KEY2 = "Zz9~yy8_xx7ww6vv5uu4tt3ss2rr1qq0"  # the key after a re-login
