@@ -102,6 +102,8 @@ def test_hidden_equations_copy_the_token_attributes(root: ET.Element) -> None:
         assert (row["type"], row["question_theme_name"]) == ("*", "equation")
         assert _attributes(root, row["qid"]) == {"equation": f"{{TOKEN:ATTRIBUTE_{n}}}",
                                                  "hidden": "1"}
+        texts = [r["question"] for r in _rows(root, "question_l10ns") if r["qid"] == row["qid"]]
+        assert texts == [f"{{TOKEN:ATTRIBUTE_{n}}}"] * 3
 
 
 def test_indicator_array_answers_and_items(root: ET.Element, q: Questionnaire) -> None:

@@ -131,7 +131,16 @@ class _Compiler:
             mandatory=question.mandatory, order=order, relevance=question.relevance,
             theme=question.theme))
         for lang in self.q.languages:
-            self.add_question_l10n(qid, question.text[lang], question.help.get(lang, ""), lang)
+            if question.type == EQUATION:
+                # The question text is the equation too: LimeSurvey evaluates the text when
+                # the equation attribute is empty (for instance when a server keeps that
+                # attribute per language). Hidden, so the template's text goes to the help
+                # field, which admins see in the editor.
+                equation = self.equation(question)
+                self.add_question_l10n(qid, equation, question.text[lang], lang)
+            else:
+                self.add_question_l10n(qid, question.text[lang], question.help.get(lang, ""),
+                                       lang)
         for attribute, value in self.question_attributes(question):
             self.tables["question_attributes"].append(
                 {"qid": qid, "attribute": attribute, "value": value, "language": ""})
@@ -171,8 +180,7 @@ class _Compiler:
 
     def question_attributes(self, question: Question) -> list[tuple[str, str]]:
         if question.type == EQUATION:
-            n = self.attr_index[str(question.attribute)]
-            return [("equation", f"{{TOKEN:ATTRIBUTE_{n}}}"), ("hidden", "1")]
+            return [("equation", self.equation(question)), ("hidden", "1")]
         if question.type in (INDICATORS, INTERVENTIONS):
             return [("use_dropdown", "1" if self.q.use_dropdown else "0"),
                     ("random_order", "0")]
@@ -181,6 +189,9 @@ class _Compiler:
                     ("max_num_value_n", str(question.maximum)),
                     ("num_value_int_only", "1")]
         return []
+
+    def equation(self, question: Question) -> str:
+        return f"{{TOKEN:ATTRIBUTE_{self.attr_index[str(question.attribute)]}}}"
 
     def previous_answer(self, code: str, lang: str, question: Question) -> str:
         """An Expression Manager snippet showing the prev_<CODE> attribute when it is set
