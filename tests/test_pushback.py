@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 from typing import Any
 
 import pandas as pd
@@ -114,6 +113,14 @@ def test_push_back_writes_escaped_values_once(ls_client: Any, store_url: str,
                                              templates: Any) -> None:
     sid, tids = _participant_survey(ls_client, templates)
     engine = open_store(store_url)
+    try:
+        _check_idempotent_push(ls_client, engine, templates, sid, tids)
+    finally:
+        engine.dispose()
+
+
+def _check_idempotent_push(ls_client: Any, engine: sa.Engine, templates: Any, sid: int,
+                           tids: dict[str, int]) -> None:
     _seed_store(engine, sid, tids, "participant")
     result = Result(
         _scores([("S1", 0, "P", "JOBTRO", 4.0), ("S1", 1, "P", "JOBTRO", 7.0),
@@ -141,11 +148,10 @@ def test_push_back_writes_escaped_values_once(ls_client: Any, store_url: str,
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(schema.pushback_state)
                             ).scalar_one() == 2
-    engine.dispose()
 
 
 def test_survey_without_attributes_is_skipped_with_a_warning(
-    ls_client: Any, store_url: str, templates: Any, caplog: pytest.LogCaptureFixture
+    ls_client: Any, store_url: str, templates: Any
 ) -> None:
     from conftest import RECORDINGS
 
@@ -157,17 +163,21 @@ def test_survey_without_attributes_is_skipped_with_a_warning(
     engine = open_store(store_url)
     _seed_store(engine, sid, {"S1": int(rows[0]["tid"])}, "participant")
     result = Result(_scores([]), _indices([("S1", 0, 5.0, 5.0)]))
-    with caplog.at_level(logging.WARNING, logger="bip_bridge.pushback"):
+    try:
         report = push_back(ls_client, engine, templates, result=result, now=NOW)
+    finally:
+        engine.dispose()
     assert (report.pushed, report.failed) == (0, 0)
     assert list(report.skipped_surveys) == [sid]
-    assert "declares none of the push-back attributes" in caplog.text
-    engine.dispose()
+    assert len(report.warnings) == 1
+    assert "declares none of the push-back attributes" in report.warnings[0]
 
 
-def test_values_are_html_escaped(templates: Any) -> None:
-    # a pseudonym is never HTML, but whatever reaches an attribute goes through escape
+def test_values_are_html_escaped(templates: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bip_bridge.pushback as pushback
+
+    monkeypatch.setattr(pushback, "format_score", lambda value: '<i title="x">7</i>&')
     scores = _scores([("A", 0, "P", "JOBTRO", 4.0)])
     values = token_values("A", 0, "participant", scores, _indices([("A", 0, 4.0, None)]),
                           templates.model)
-    assert all("<" not in v and "&" not in v for v in values.values())
+    assert values["prev_JOBTRO"] == "&lt;i title=&quot;x&quot;&gt;7&lt;/i&gt;&amp;"
