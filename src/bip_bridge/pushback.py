@@ -225,13 +225,20 @@ def plan_pushback(
     records: list[dict[str, Any]] = [
         {str(k): v for k, v in r.items()} for r in current_tokens(tokens).to_dict("records")
     ]
+    # One pass to split the frames by person, so each token looks at its own rows only
+    # (filtering the whole frames per token made push-back quadratic in the cohort).
+    scores_of = {str(p): g for p, g in scores.groupby("pseudonym", sort=False)}
+    indices_of = {str(p): g for p, g in indices.groupby("pseudonym", sort=False)}
+    no_scores, no_indices = scores.iloc[0:0], indices.iloc[0:0]
     for row in records:
         sid, kind = int(row["sid"]), str(row["kind"])
         if sid not in declared or kind not in KIND_RESPONDENT:
             continue
         columns = declared[sid]
-        named = token_values(str(row["pseudonym"]), int(row["wave"]), kind, scores, indices,
-                             model)
+        pseudonym = str(row["pseudonym"])
+        named = token_values(pseudonym, int(row["wave"]), kind,
+                             scores_of.get(pseudonym, no_scores),
+                             indices_of.get(pseudonym, no_indices), model)
         values = {columns[name]: text for name, text in named.items() if name in columns}
         if not values:
             continue
