@@ -1,0 +1,40 @@
+"""`bip-bridge demo` end to end on a small cohort: it runs, writes everything, and refuses
+to clobber a folder that is not its own."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from bip_bridge.cli import main
+from bip_bridge.demo import MARKER, run_demo
+
+
+def test_demo_runs_the_whole_bridge(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    result = run_demo(out, participants=30, months=6, seed=7, today=date(2026, 11, 22))
+
+    day = result.report_dir
+    assert day == out / "reports" / "2026-11-22"
+    for name in ("scores.csv", "indices.csv", "periods.csv", "cohort.csv", "outcomes.csv",
+                 "data_quality.csv", "data_dictionary.csv", "report.html"):
+        assert (day / name).is_file(), name
+    assert list((day / "cards").glob("*/*.html")), "no progression cards"
+    assert (out / "bip-bridge.sqlite").is_file()
+    assert result.responses["participant"] > 30 and result.responses["caseworker"] > 30
+    assert result.mails["invitations"] >= 2 * 30
+    assert any("d_p" in line or "=" in line for line in result.recovered)
+    # The configuration the demo wrote holds no secret.
+    config = (out / "bip-bridge.toml").read_text(encoding="utf-8")
+    assert "password" not in config.lower()
+
+
+def test_demo_refuses_a_folder_that_is_not_its_own(tmp_path: Path) -> None:
+    (tmp_path / "precious.txt").write_text("keep me", encoding="utf-8")
+    outcome = CliRunner().invoke(main, ["demo", "--out", str(tmp_path), "--participants", "10"])
+    assert outcome.exit_code == 78
+    assert "not a bip-bridge demo folder" in outcome.output
+    assert (tmp_path / "precious.txt").read_text(encoding="utf-8") == "keep me"
+    assert not (tmp_path / MARKER).exists()
