@@ -12,6 +12,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
@@ -24,24 +25,36 @@ SQLITE_IMMEDIATE = "bip_sqlite_immediate"
 SQLITE_BUSY_TIMEOUT_S = 30
 
 
-class RawJSON(dict[str, Any]):
-    """A dict that already carries its JSON text, so the store never serialises twice.
+class RawJSON:
+    """A JSON value that already carries its text, so the store never serialises twice.
 
     Sync hashes each response's JSON text; handing that same text to the database saves
-    the second ``json.dumps`` of every row (a large share of a full sync's CPU time).
+    a second serialisation of every row. Compares equal to the value it wraps.
     """
 
-    __slots__ = ("text",)
+    __slots__ = ("text", "value")
 
-    def __init__(self, data: dict[str, Any], text: str) -> None:
-        super().__init__(data)
+    def __init__(self, value: Any, text: str) -> None:
+        self.value = value
         self.text = text
+
+    def __eq__(self, other: object) -> bool:
+        return self.value == (other.value if isinstance(other, RawJSON) else other)
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    def __repr__(self) -> str:
+        return f"RawJSON({self.text[:60]!r})"
 
 
 def _json_dumps(value: Any) -> str:
     if isinstance(value, RawJSON):
         return value.text
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:  # a type orjson refuses: let json say what is wrong
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def safe_url(url: str | sa.URL) -> str:

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
-from bip_bridge.store import SQLITE_IMMEDIATE
+from bip_bridge.store import SQLITE_IMMEDIATE, RawJSON
 from bip_bridge.store.schema import responses, surveys, sync_cursors, sync_runs
 
 
@@ -130,6 +131,35 @@ def cursor_of(engine: sa.Engine, sid: int) -> int:
         return read_cursor(conn, sid)
 
 
+_INSERT_COLUMNS = ("sid", "response_id", "pseudonym", "wave", "submitted_at", "complete", "data",
+                   "data_hash")
+
+
+def _bulk_insert(conn: sa.Connection, rows: list[dict[str, Any]], run_id: int) -> None:
+    """New responses in one driver-level executemany (the full sync's hot path).
+
+    Core's per-row parameter processing cost more than the database's own work here;
+    the values are already plain (the JSON is text from ``RawJSON``), so they go to the
+    driver as tuples. Both sqlite3 and psycopg take positional parameters.
+    """
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    columns = (*_INSERT_COLUMNS, "first_run_id", "last_run_id", "deleted_in_source")
+    # only constant identifiers and placeholders are formatted in; values are parameters
+    sql = (f"INSERT INTO {responses.name} ({', '.join(columns)}) "  # noqa: S608
+           f"VALUES ({', '.join([mark] * len(columns))})")
+    tail = (run_id, run_id, False)
+    params = [(*(_plain(row[c]) for c in _INSERT_COLUMNS), *tail) for row in rows]
+    conn.exec_driver_sql(sql, params)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, RawJSON):
+        return value.text
+    if isinstance(value, dict):
+        return orjson.dumps(value).decode()
+    return value
+
+
 def apply_page(
     engine: sa.Engine,
     sid: int,
@@ -143,10 +173,7 @@ def apply_page(
     with _begin(engine) as conn, conn.begin():
         write = decide(conn)
         if write.inserts:
-            conn.execute(responses.insert(),
-                         [{**row, "first_run_id": run_id, "last_run_id": run_id,
-                           "deleted_in_source": False, "deleted_run_id": None}
-                          for row in write.inserts])
+            _bulk_insert(conn, write.inserts, run_id)
         if write.updates:
             conn.execute(
                 responses.update()
