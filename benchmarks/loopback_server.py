@@ -56,7 +56,7 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:
         pass
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         method, params = body["method"], body.get("params", [])
         text = self.answer(method, params, body.get("id", 1))

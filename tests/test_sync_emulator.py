@@ -125,9 +125,6 @@ def test_sync_job_runs_every_step(emulator: Any, ls_client: Any, provisioned: sa
     assert result.report_dir is None
 
 
-@pytest.mark.xfail(reason="metrics.compute.data_quality concatenates an empty list when the "
-                   "data has no findings (ValueError); reported, not this module's code",
-                   raises=ValueError, strict=False)
 def test_sync_job_writes_reports_after_sync(emulator: Any, ls_client: Any,
                                             provisioned: sa.Engine, store_url: str,
                                             tmp_path: Path) -> None:
