@@ -4,6 +4,7 @@ the LimeSurvey emulator and a client connected to it."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -29,6 +30,18 @@ def recording_step(name: str, step: str) -> dict[str, Any]:
         if record.get("step") == step:
             return record
     raise KeyError(f"{name}.jsonl has no step {step!r}")
+
+
+@pytest.fixture(autouse=True)
+def _restore_bip_bridge_logger() -> Iterator[None]:
+    """CLI tests call setup_logging (handlers, propagate=False); undo it after each test so
+    caplog-based tests see bip_bridge records whatever ran before."""
+    logger = logging.getLogger("bip_bridge")
+    saved = (list(logger.handlers), logger.level, logger.propagate)
+    yield
+    logger.handlers[:] = saved[0]
+    logger.setLevel(saved[1])
+    logger.propagate = saved[2]
 
 
 # --- store --------------------------------------------------------------------------

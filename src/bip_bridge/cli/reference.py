@@ -16,11 +16,21 @@ Generated from the commands' own help by `python -m bip_bridge.cli.reference > d
 """
 
 
+HELP_OPTIONS = ["-h", "--help"]  # as in the real group's context_settings
+
+
+def _context(command: click.Command, path: str) -> click.Context:
+    # The same help option names as a real run: click caches each command's help option,
+    # so rendering must not depend on what ran before.
+    return click.Context(command, info_name=path, terminal_width=88, max_content_width=88,
+                         help_option_names=HELP_OPTIONS)
+
+
 def iter_commands(
     group: click.Group, prefix: str = "bip-bridge"
 ) -> list[tuple[str, click.Command]]:
     found: list[tuple[str, click.Command]] = []
-    ctx = click.Context(group, info_name=prefix)
+    ctx = _context(group, prefix)
     for name in group.list_commands(ctx):
         command = group.get_command(ctx, name)
         if command is None or command.hidden:
@@ -33,14 +43,12 @@ def iter_commands(
 
 
 def render_help(path: str, command: click.Command) -> str:
-    ctx = click.Context(command, info_name=path, terminal_width=88, max_content_width=88)
-    return command.get_help(ctx)
+    return command.get_help(_context(command, path))
 
 
 def render(group: click.Group) -> str:
     parts = [HEADER]
-    top = click.Context(group, info_name="bip-bridge", terminal_width=88, max_content_width=88)
-    parts.append("## bip-bridge\n\n```text\n" + group.get_help(top) + "\n```\n")
+    parts.append("## bip-bridge\n\n```text\n" + render_help("bip-bridge", group) + "\n```\n")
     for path, command in iter_commands(group):
         parts.append(f"## {path}\n\n```text\n{render_help(path, command)}\n```\n")
     return "\n".join(parts)
