@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from metrics_model import default_model, tiny_model
-from metrics_rows import plain
 from pandas.testing import assert_frame_equal
 
 from bip_bridge.metrics import compute_metrics
 from bip_bridge.synthetic import generate_frames
+from metrics_model import default_model, tiny_model
+from metrics_rows import plain
 
 MODELS = {"default": default_model(), "tiny": tiny_model()}
 SETTINGS = settings(max_examples=15, deadline=None,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from metrics_model import default_model
 
 from bip_bridge.metrics import compute_metrics
 from bip_bridge.synthetic import (
@@ -15,6 +14,7 @@ from bip_bridge.synthetic import (
     generate_frames,
     personnummer,
 )
+from metrics_model import default_model
 
 ROSTER_COLUMNS = ["external_id", "first_name", "email", "language", "enrolled_on",
                   "caseworker_id", "caseworker_email"]

@@ -1,0 +1,84 @@
+"""`bip-bridge analyse`: the metrics from LimeSurvey export files, without a server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bip_bridge.cli.context import AppContext, pass_app
+
+_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@click.command("analyse")
+@click.option("--participant-export", "participant_export", type=_FILE, required=True,
+              help="The participant survey's response export: LimeSurvey JSON "
+              "({\"responses\": [...]}) or CSV (';'-separated), with question codes as "
+              "headings and answer codes (not texts). Incomplete responses may be included; "
+              "they are listed in data_quality.csv and not counted.")
+@click.option("--caseworker-export", "caseworker_export", type=_FILE, required=True,
+              help="The caseworker survey's response export, in the same formats.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              required=True,
+              help="Folder for the analyst bundle. It must be new, empty, or an earlier "
+              "bundle, which is replaced as a whole.")
+@click.option("--template-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None,
+              help="Survey templates the surveys were made from (default: the templates "
+              "shipped with bip-bridge). Indicator codes and thresholds are read from them.")
+@click.option("--min-cell", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Small-cell minimum: cohort and outcome cells with fewer periods are "
+              "published with n and statistics blank and suppressed=true.")
+@click.option("--excel", is_flag=True, default=False,
+              help="Write the CSV files for Swedish Excel: semicolon separator, decimal comma "
+              "and a UTF-8 byte-order mark (default: comma and dot).")
+@click.option("--mixed-model", is_flag=True, default=False,
+              help="Also fit the linear mixed model of ΔP on parallel, combo, continuous, "
+              "caseworker_changed and belief_start (random intercept per participant) and "
+              "print its coefficients with 95 % intervals. Needs the 'analysis' extra "
+              "(statsmodels).")
+@pass_app
+def command(app: AppContext, participant_export: Path, caseworker_export: Path, out_dir: Path,
+            template_dir: Path | None, min_cell: int, excel: bool, mixed_model: bool) -> None:
+    """Compute the metrics from LimeSurvey's own response exports and write the bundle.
+
+    For analysts who only hold export files: needs no LimeSurvey server, no store and no
+    configuration file. Reads both exports, counts only complete responses (the later
+    one where a participant answered a wave twice), computes scores, indices, periods,
+    the cohort and outcome tables (docs/metrics.md), and writes OUT/scores.csv,
+    indices.csv, periods.csv, cohort.csv, outcomes.csv, data_quality.csv and
+    data_dictionary.csv at once (nothing is written when anything fails). The files
+    carry pseudonyms only.
+
+    Exit codes: 0 written; 65 an export or template is invalid (the message names the
+    file, the problem and the fix); 69 --mixed-model without statsmodels installed;
+    78 OUT holds files bip-bridge did not write.
+    """
+    from bip_bridge.metrics import compute_metrics
+    from bip_bridge.metrics.exports import read_export
+    from bip_bridge.model import CASEWORKER, PARTICIPANT
+    from bip_bridge.reports import write_analyst_bundle
+    from bip_bridge.templates import load_templates
+
+    model = load_templates(template_dir).model
+    participant = read_export(participant_export, model, PARTICIPANT)
+    caseworker = read_export(caseworker_export, model, CASEWORKER)
+    result = compute_metrics(participant, caseworker, model, min_cell=min_cell)
+    fit = None
+    if mixed_model:
+        from bip_bridge.analysis_model import fit_mixed_model
+
+        fit = fit_mixed_model(result.periods, model)
+    paths = write_analyst_bundle(result, out_dir, model=model, excel=excel)
+    app.echo(f"Read {len(participant)} participant and {len(caseworker)} caseworker responses: "
+             f"{len(result.indices)} participant-waves, {len(result.periods)} periods.")
+    if len(result.data_quality):
+        kinds = result.data_quality["kind"].value_counts().sort_index()
+        app.echo("Data-quality findings (see data_quality.csv): "
+                 + ", ".join(f"{kind} {count}" for kind, count in kinds.items()))
+    app.echo(f"Wrote {len(paths)} files to {out_dir}")
+    if fit is not None:
+        from bip_bridge.analysis_model import describe
+
+        click.echo(describe(fit))

@@ -1,0 +1,105 @@
+"""Reading LimeSurvey's own response exports (JSON or CSV, code headings) from files.
+
+The one I/O module of the metrics package: ``bip-bridge analyse`` uses it so analysts
+who only hold export files get the same metrics as the bridge. Formats, as recorded
+from LimeSurvey 6.14:
+
+* JSON: ``{"responses": [{...}, ...]}``, one object per response, answers as strings,
+  unanswered as null;
+* CSV: UTF-8 with a byte-order mark, ``;`` separated, every value quoted, CRLF line
+  ends, an empty last line; NULL is an empty unquoted field.
+
+A file that is neither, or that was exported with question texts as headings or with
+answer texts instead of codes, is refused with the fix named.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from bip_bridge.errors import DataInvalid, Problem
+from bip_bridge.metrics.prepare import answer_columns
+from bip_bridge.model import MeasurementModel
+
+EXPORT_HINT = (
+    "In LimeSurvey, export the responses as CSV or JSON with 'Question code' headings and "
+    "'Answer codes' (RemoteControl: export_responses with heading='code', response='short')."
+)
+
+
+def read_export(path: Path, model: MeasurementModel, questionnaire: str) -> pd.DataFrame:
+    """One export file as a frame of strings/None, checked against the template."""
+    source = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataInvalid(f"Cannot read {source}: {exc.strerror}.", source=source,
+                          hint="Check the path and the file's permissions.") from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataInvalid(f"{source} is not UTF-8 text (byte {exc.start}).", source=source,
+                          hint=EXPORT_HINT) from exc
+    if not text.strip():
+        raise DataInvalid(f"{source} is empty.", source=source, hint=EXPORT_HINT)
+    frame = _json(text, source) if text.lstrip().startswith("{") else _csv(text, source)
+    _check(frame, source, model, questionnaire)
+    return frame
+
+
+def _json(text: str, source: str) -> pd.DataFrame:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataInvalid(
+            f"{source} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.",
+            source=source, hint=EXPORT_HINT) from exc
+    responses = data.get("responses") if isinstance(data, dict) else None
+    if not isinstance(responses, list) or not all(isinstance(r, dict) for r in responses):
+        raise DataInvalid(
+            f'{source} is JSON but not a LimeSurvey response export ({{"responses": [...]}}).',
+            source=source, hint=EXPORT_HINT)
+    return pd.DataFrame(responses, dtype=object)
+
+
+def _csv(text: str, source: str) -> pd.DataFrame:
+    header = text.splitlines()[0] if text else ""
+    delimiter = ";" if ";" in header or "," not in header else ","
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
+                            na_filter=False, quoting=csv.QUOTE_MINIMAL, skip_blank_lines=True)
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise DataInvalid(f"{source} is not a readable CSV export: {exc}", source=source,
+                          hint=EXPORT_HINT) from exc
+    return frame.astype(object)
+
+
+def _check(frame: pd.DataFrame, source: str, model: MeasurementModel, questionnaire: str
+           ) -> None:
+    expected = ["id", "submitdate", model.pseudonym_question, model.wave_question,
+                *answer_columns(model, questionnaire)]
+    missing = [c for c in expected if c not in frame.columns]
+    if missing:
+        shown = ", ".join(map(repr, list(frame.columns)[:4]))
+        raise DataInvalid(
+            f"{source} lacks {len(missing)} column(s) of template {model.template_version!r} "
+            f"(its first columns are {shown}).",
+            [Problem(source, f"no column {c!r}") for c in missing[:12]],
+            source=source,
+            hint=EXPORT_HINT + " Check that the file is the right survey's export and that "
+            "--template-dir names the template the survey was made from.",
+        )
+    items = [c for c in answer_columns(model, questionnaire) if "[" in c]
+    values = pd.Series(frame[items].to_numpy(dtype=object).ravel(), dtype=object).dropna()
+    values = values[values.astype(str).str.strip() != ""]
+    if len(values):
+        numeric = pd.to_numeric(values, errors="coerce").notna().mean()
+        if numeric < 0.5:
+            raise DataInvalid(
+                f"{source} holds answer texts (e.g. {values.iloc[0]!r}), not answer codes.",
+                source=source, hint=EXPORT_HINT)
