@@ -29,12 +29,13 @@ def main(argv: list[str]) -> int:
         for key, value in figures.items():
             shown = f"{value:.3f}" if isinstance(value, float) else str(value)
             rows.append((name, key, shown, targets.get(key, "")))
-    width = [max(len(r[i]) for r in [*rows, ("bench", "figure", "value", "target")]) for i in range(4)]
+    header = ("bench", "figure", "value", "target")
+    width = [max(len(r[i]) for r in [*rows, header]) for i in range(4)]
     line = "  ".join
-    print(line(h.ljust(w) for h, w in zip(("bench", "figure", "value", "target"), width)))
+    print(line(h.ljust(w) for h, w in zip(header, width, strict=True)))
     print(line("-" * w for w in width))
     for row in rows:
-        print(line(c.ljust(w) for c, w in zip(row, width)))
+        print(line(c.ljust(w) for c, w in zip(row, width, strict=True)))
     return 0
 
 
