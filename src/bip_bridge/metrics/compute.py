@@ -84,10 +84,15 @@ def _rows_finding(rows: pd.DataFrame, questionnaire: str, kind: str, detail: obj
 
 
 def _caseworker_without_participant(p: pd.DataFrame, c: pd.DataFrame) -> pd.DataFrame:
-    keys = pd.MultiIndex.from_frame(c[["pseudonym", "wave"]])
-    p_keys = pd.MultiIndex.from_frame(p[["pseudonym", "wave"]])
-    lonely = c[~keys.isin(p_keys)]
-    known = lonely["pseudonym"].isin(p["pseudonym"])
+    codes, _ = pd.factorize(np.concatenate([p["pseudonym"].to_numpy(dtype=object),
+                                            c["pseudonym"].to_numpy(dtype=object)]))
+    wave_span = int(max(p["wave"].max() if len(p) else 0, c["wave"].max() if len(c) else 0)) + 1
+    p_codes, c_codes = codes[:len(p)], codes[len(p):]
+    p_keys = p_codes * wave_span + p["wave"].to_numpy(dtype=np.int64)
+    c_keys = c_codes * wave_span + c["wave"].to_numpy(dtype=np.int64)
+    alone = ~np.isin(c_keys, p_keys)
+    lonely = c[alone]
+    known = np.isin(c_codes[alone], p_codes)
     detail = pd.Series(
         np.where(
             known,
@@ -100,18 +105,19 @@ def _caseworker_without_participant(p: pd.DataFrame, c: pd.DataFrame) -> pd.Data
     return _rows_finding(lonely, CASEWORKER, "caseworker_without_participant", detail)
 
 
-def _month_clock(submitdate: pd.Series) -> np.ndarray:
-    """A date as months since year 0 times a month's seconds, plus seconds into the month."""
-    when = pd.to_datetime(submitdate, format="%Y-%m-%d %H:%M:%S", errors="coerce")
-    months = when.dt.year * 12 + when.dt.month - 1
-    seconds = ((when.dt.day - 1) * 86400 + when.dt.hour * 3600 + when.dt.minute * 60
-               + when.dt.second)
-    return (months * _MONTH_SECONDS + seconds).to_numpy(dtype=float, na_value=np.nan)
+def _month_clock(seconds: np.ndarray) -> np.ndarray:
+    """A time as (months since 1970) · a month's seconds + seconds into the month."""
+    when = seconds.astype("datetime64[s]")
+    month = when.astype("datetime64[M]")
+    into = (when - month.astype("datetime64[s]")).astype(np.int64)
+    clock = month.astype(np.int64) * _MONTH_SECONDS + into
+    return np.where(seconds < -(2**61), np.nan, clock.astype(float))
 
 
 def _late(counted: pd.DataFrame, questionnaire: str, interval: int) -> pd.DataFrame:
     """Wave k submitted on or after the day wave k+1 fell due (counted from wave 0)."""
-    clock = pd.Series(_month_clock(counted["submitdate"]), index=counted.index)
+    clock = pd.Series(_month_clock(counted["submitted_s"].to_numpy(dtype=np.int64)),
+                      index=counted.index)
     wave = counted["wave"].to_numpy(dtype="int64")
     baseline = clock[wave == 0].groupby(counted.loc[wave == 0, "pseudonym"]).first()
     base = counted["pseudonym"].map(baseline).to_numpy(dtype=float, na_value=np.nan)

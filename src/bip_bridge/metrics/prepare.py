@@ -246,8 +246,7 @@ def prepare(
         else np.full(len(frame), np.nan)
     )
     pcode, pvalues = sorted_codes(frame[model.pseudonym_question])
-    submitted = text(frame["submitdate"])
-    scode = _time_key(submitted)
+    complete, scode = _submitted(frame["submitdate"].to_numpy(dtype=object))
     waves, bad_wave = _decode(frame[model.wave_question], whole_number)
     ident = _Ident(
         pseudonym=np.append(pvalues, np.nan).astype(object)[pcode],
@@ -257,7 +256,6 @@ def prepare(
     )
     findings: list[pd.DataFrame] = []
 
-    complete = pd.notna(submitted)
     findings.append(ident.findings(
         np.flatnonzero(~complete), questionnaire, "incomplete_ignored",
         "not submitted (no submitdate); only complete responses count"))
@@ -300,7 +298,8 @@ def prepare(
         "wave": wave_int[kept],
         "response_id": ident.response_id[kept],
         "sid": pd.array(sid[kept], dtype="Float64").astype("Int64"),
-        "submitdate": submitted[kept],
+        "submitdate": frame["submitdate"].to_numpy(dtype=object)[kept],
+        "submitted_s": scode[kept],
         "caseworker_id": text(frame[model.caseworker_question].to_numpy(dtype=object)[kept]),
     })
     raw_status = text(frame[model.status_question].to_numpy(dtype=object)[kept])
@@ -330,12 +329,19 @@ def prepare(
     return Prepared(counted=counted, findings=pd.concat(findings, ignore_index=True))
 
 
-def _time_key(submitted: np.ndarray) -> np.ndarray:
-    """Submission times as sortable integers (seconds); unreadable dates sort first."""
-    when = pd.to_datetime(pd.Series(submitted, dtype=object), format="%Y-%m-%d %H:%M:%S",
-                          errors="coerce")
-    seconds = when.to_numpy(dtype="datetime64[s]")
-    return np.where(np.isnat(seconds), -(2**62), seconds.astype(np.int64))
+def _submitted(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(complete?, submission time in seconds) per row; unreadable dates sort first.
+
+    LimeSurvey writes ``YYYY-MM-DD HH:MM:SS``; only the rows that do not parse as that
+    are looked at one by one (an empty value is incomplete, anything else complete).
+    """
+    when = pd.to_datetime(pd.Series(raw, dtype=object), format="%Y-%m-%d %H:%M:%S",
+                          errors="coerce").to_numpy(dtype="datetime64[s]")
+    unread = np.isnat(when)
+    complete = ~unread
+    rows = np.flatnonzero(unread)
+    complete[rows] = pd.notna(text(raw[rows]))
+    return complete, np.where(unread, -(2**62), when.astype(np.int64))
 
 
 def _invalid(ident: _Ident, kept: np.ndarray, questionnaire: str, column: str,

@@ -139,25 +139,28 @@ def scores_frame(joined: Joined, model: MeasurementModel) -> pd.DataFrame:
     keep = np.empty(items.shape, dtype=bool)
     keep[:, :n_p] = joined.has_p[:, None]
     keep[:, n_p:] = joined.has_c[:, None]
-    flat = np.flatnonzero(keep)
-    rows, tiles = np.divmod(flat, width)
+    mask = keep.ravel()
+    n_rows = int(mask.sum())
     indicators = [*model.p_items, *c_codes(model)]
     categories = list(dict.fromkeys(indicators))
     respondent_code = np.array([0] * n_p + [1] * n_c, dtype=np.int8)
     indicator_code = np.array([categories.index(code) for code in indicators], dtype=np.int16)
     # one float block, filled in place: pandas takes it without a copy
-    block = np.empty((3, len(flat)))
-    np.take(items, flat, out=block[0])
-    np.take(change(items, joined), flat, out=block[1])
-    np.take(from_baseline(items, joined), flat, out=block[2])
+    block = np.empty((3, n_rows))
+    block[0] = items.ravel()[mask]
+    block[1] = change(items, joined).ravel()[mask]
+    block[2] = from_baseline(items, joined).ravel()[mask]
     out = pd.DataFrame(block.T, columns=["score", "d_score", "d_score_baseline"], copy=False)
+    n = len(joined.frame)
     out.insert(0, "pseudonym", pd.Series(pd.Categorical.from_codes(
-        joined.pseudonym_codes.astype(np.int32)[rows], categories=joined.pseudonyms)))
-    out.insert(1, "wave", joined.frame["wave"].to_numpy(dtype="int64")[rows])
+        np.repeat(joined.pseudonym_codes.astype(np.int32), width)[mask],
+        categories=joined.pseudonyms)))
+    out.insert(1, "wave", np.repeat(joined.frame["wave"].to_numpy(dtype="int64"), width)[mask])
     out.insert(2, "respondent", pd.Series(pd.Categorical.from_codes(
-        respondent_code[tiles], categories=pd.Index([PARTICIPANT, CASEWORKER], dtype="str"))))
+        np.tile(respondent_code, n)[mask],
+        categories=pd.Index([PARTICIPANT, CASEWORKER], dtype="str"))))
     out.insert(3, "indicator", pd.Series(pd.Categorical.from_codes(
-        indicator_code[tiles], categories=pd.Index(categories, dtype="str"))))
+        np.tile(indicator_code, n)[mask], categories=pd.Index(categories, dtype="str"))))
     return out
 
 
