@@ -172,9 +172,11 @@ def _decode(data: bytes, where: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
         raise DataInvalid(
             f"{where} is not UTF-8 (byte {exc.start} cannot be read); nothing was written.",
-            [Problem(where, "not UTF-8 text", "a CSV file saved as UTF-8")],
+            [Problem(f"{where} line {line}", f"not UTF-8 text (byte 0x{data[exc.start]:02x}; "
+                     "probably saved as Windows-1252/ANSI)", "a CSV file saved as UTF-8")],
             source=where,
             hint="In Excel choose 'Save as' > 'CSV UTF-8 (comma delimited)'.",
         ) from None
@@ -469,6 +471,9 @@ def import_roster(api: LimeSurveyAPI | None, engine: sa.Engine, settings: Settin
         return report
     if api is None:
         raise ValueError("import_roster needs a LimeSurvey connection unless dry_run")
+    # The tokens need both surveys: without them, refuse before the store is touched
+    # (otherwise people would be enrolled in the store with nowhere to be asked).
+    wv.active_surveys(engine, settings)
 
     now = _now(today)
     p, a = schema.participants, schema.caseworker_assignments
