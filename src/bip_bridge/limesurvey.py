@@ -171,6 +171,33 @@ def _request_not_sent(exc: requests.RequestException) -> bool:
     return False
 
 
+def _root_cause(exc: requests.RequestException) -> object:
+    reason = exc.args[0] if exc.args else None
+    return reason.reason if isinstance(reason, MaxRetryError) else reason
+
+
+def describe_transport_error(exc: requests.RequestException) -> str:
+    """A short reason an admin can act on, for example ``connection refused
+    (ConnectionError)``, instead of urllib3's nested pool and connection reprs."""
+    kind = type(exc).__name__
+    reason = _root_cause(exc)
+    if isinstance(reason, NameResolutionError):
+        what = "the host name could not be resolved"
+    elif isinstance(reason, NewConnectionError):
+        text = str(reason).lower()
+        what = ("connection refused (nothing listens on that port)" if "refused" in text
+                else "could not connect")
+    elif isinstance(exc, requests.exceptions.ConnectTimeout):
+        what = "no answer while connecting (timed out)"
+    elif isinstance(exc, requests.exceptions.ReadTimeout):
+        what = "no answer within [limesurvey] timeout"
+    elif isinstance(exc, requests.exceptions.ConnectionError):
+        what = "the connection broke off"
+    else:
+        return f"{kind}: {redact(str(exc))}"
+    return f"{what} ({kind})"
+
+
 class LimeSurveyClient:
     """A LimeSurvey RemoteControl 2 session over JSON-RPC (see the module docstring).
 
@@ -323,10 +350,12 @@ class LimeSurveyClient:
             return retrying(one)
         except _Transient as exc:
             raise LimeSurveyUnavailable(
-                f"LimeSurvey did not answer {method} after {attempts} attempt(s): {exc}",
+                f"LimeSurvey at {self.url} did not answer {method} after {attempts} "
+                f"attempt(s): {exc}.",
                 attempts=attempts, method=method,
-                hint=exc.hint or "Check that the server is up and reachable from here, then "
-                "run again; nothing was half-written by this call.",
+                hint=exc.hint or "Check that the server is up, that [limesurvey] url is right "
+                "and reachable from here, then run again; nothing was half-written by this "
+                "call.",
             ) from None
 
     def _translate(self, method: str, attempt: Callable[[], Any]) -> Any:
@@ -345,7 +374,7 @@ class LimeSurveyClient:
         except requests.RequestException as exc:
             kind = type(exc).__name__
             if retry_any or _request_not_sent(exc):
-                raise _Transient(f"{kind}: {redact(str(exc))}") from None
+                raise _Transient(describe_transport_error(exc)) from None
             raise LimeSurveyUnavailable(
                 f"The connection failed during {method} ({kind}); it was not retried "
                 "because LimeSurvey may already have carried it out.",
