@@ -151,7 +151,9 @@ def forget(app: AppContext, external_id: str | None, pseudonym: str | None, yes:
         app.echo(f"Erased: {report.responses_removed} response(s) and {report.tokens_removed} "
                  f"token(s) in LimeSurvey, {report.store_rows_removed} store row(s).")
     else:
-        app.echo("Nothing about this person was left to erase.")
+        app.echo("Nothing about this person was left to erase: no store row and no token or "
+                 "response in LimeSurvey. If you expected someone, check the id (and that "
+                 "BIP_BRIDGE_PSEUDONYM_KEY is the key used at import).")
 
 
 @command.command("list")
