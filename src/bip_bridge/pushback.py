@@ -32,7 +32,6 @@ import hashlib
 import html
 import json
 import logging
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +40,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from bip_bridge.api import LimeSurveyAPI
+from bip_bridge.cells import as_number as _number
 from bip_bridge.errors import LimeSurveyRejected
 from bip_bridge.model import CASEWORKER, PARTICIPANT, MeasurementModel
 from bip_bridge.store import schema
@@ -53,16 +53,6 @@ KIND_RESPONDENT = {"participant": PARTICIPANT, "caseworker": CASEWORKER}
 
 
 # --- formatting (pure) ----------------------------------------------------------------
-
-
-def _number(value: Any) -> float | None:
-    if value is None or value is pd.NA:
-        return None
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(x) else x
 
 
 def format_index(value: Any) -> str:

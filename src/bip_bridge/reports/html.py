@@ -10,7 +10,6 @@ when printed on A4.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +18,8 @@ import jinja2
 import pandas as pd
 
 from bip_bridge import __version__
+from bip_bridge.cells import as_number as _num
+from bip_bridge.cells import is_missing as _missing
 from bip_bridge.model import MeasurementModel
 from bip_bridge.reports import charts
 from bip_bridge.reports.csvout import apply_small_cells
@@ -43,23 +44,6 @@ def environment() -> jinja2.Environment:
     return _ENV
 
 
-def _missing(value: Any) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    try:
-        return bool(isinstance(value, float) and math.isnan(value))
-    except TypeError:
-        return False
-
-
-def _num(value: Any) -> float | None:
-    if _missing(value):
-        return None
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(x) else x
 
 
 def _truthy(value: Any) -> bool | None:
