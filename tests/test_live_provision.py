@@ -9,37 +9,16 @@ end. Use a test server: it creates and deletes surveys.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
+import live_support
 from bip_bridge.provision import provision, verify_surveys
 from bip_bridge.store import open_store
 from bip_bridge.templates import load_templates
 
-ENV = ("BIP_BRIDGE_TEST_LIMESURVEY_URL", "BIP_BRIDGE_TEST_LIMESURVEY_USER",
-       "BIP_BRIDGE_TEST_LIMESURVEY_PASSWORD")
-
-pytestmark = [
-    pytest.mark.live,
-    pytest.mark.skipif(not all(os.environ.get(v) for v in ENV),
-                       reason="no live LimeSurvey (set " + ", ".join(ENV) + ")"),
-]
-
-
-@pytest.fixture
-def live_client() -> Iterator[Any]:
-    from bip_bridge.limesurvey import LimeSurveyClient
-
-    url, user, password = (os.environ[v] for v in ENV)
-    client = LimeSurveyClient(url, user, password, timeout=60, retries=2)
-    try:
-        yield client
-    finally:
-        client.close()
+pytestmark = live_support.LIVE_MARKS
+live_client = live_support.live_client  # the fixture
 
 
 def test_provision_on_a_real_server(live_client: Any, tmp_path: Path) -> None:

@@ -9,14 +9,11 @@ once, erases one person, and deletes the surveys at the end. Use a test server.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pytest
-
+import live_support
 from bip_bridge.participants import forget_participant, import_roster, parse_roster, pseudonymise
 from bip_bridge.provision import provision
 from bip_bridge.store import open_store
@@ -24,26 +21,8 @@ from bip_bridge.templates import load_templates
 from bip_bridge.waves import iter_tokens, run_waves
 from test_waves_support import PSEUDONYM_KEY, make_settings, roster_bytes
 
-ENV = ("BIP_BRIDGE_TEST_LIMESURVEY_URL", "BIP_BRIDGE_TEST_LIMESURVEY_USER",
-       "BIP_BRIDGE_TEST_LIMESURVEY_PASSWORD")
-
-pytestmark = [
-    pytest.mark.live,
-    pytest.mark.skipif(not all(os.environ.get(v) for v in ENV),
-                       reason="no live LimeSurvey (set " + ", ".join(ENV) + ")"),
-]
-
-
-@pytest.fixture
-def live_client() -> Iterator[Any]:
-    from bip_bridge.limesurvey import LimeSurveyClient
-
-    url, user, password = (os.environ[v] for v in ENV)
-    client = LimeSurveyClient(url, user, password, timeout=60, retries=2)
-    try:
-        yield client
-    finally:
-        client.close()
+pytestmark = live_support.LIVE_MARKS
+live_client = live_support.live_client  # the fixture
 
 
 def test_waves_on_a_real_server(live_client: Any, tmp_path: Path) -> None:
