@@ -215,3 +215,21 @@ def test_end_and_forget_unknown_id(provisioned: dict[str, Any]) -> None:
     assert "Nothing about this person was left to erase" in forgot.output
     assert "check the id" in forgot.output
     assert _store_rows(provisioned["engine"]) == before
+
+
+def test_unwritable_paths_fail_with_one_message(tmp_path: Path) -> None:
+    config = _config(tmp_path / "c.toml", "http://127.0.0.1:9/rc", tmp_path / "s.sqlite")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    runner = CliRunner(env={"BIP_BRIDGE_PSEUDONYM_KEY": KEY})
+
+    init = runner.invoke(main, ["init", str(tmp_path / "no" / "such" / "bip-bridge.toml")])
+    report = runner.invoke(main, ["--config", str(config), "report",
+                                  "--out", str(blocker / "reports")])
+
+    for result in (init, report):
+        _assert_one_clean_error(result, 73)
+        assert "Fix: Check that the folder exists" in result.output
+    assert f"Cannot use {tmp_path / 'no' / 'such' / 'bip-bridge.toml'}: No such file" \
+        in init.output
+    assert not (tmp_path / "no").exists()

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 EX_DATAERR = 65
 EX_NOINPUT = 66
 EX_UNAVAILABLE = 69
+EX_CANTCREAT = 73
 EX_SOFTWARE = 70
 EX_TEMPFAIL = 75
 EX_PROTOCOL = 76
@@ -249,3 +250,25 @@ class NotFound(BipBridgeError):
     """A named thing (participant, survey, file) does not exist."""
 
     exit_code = EX_NOINPUT
+
+
+class FileAccessError(BipBridgeError):
+    """A file or folder bip-bridge must write (or read) cannot be: a missing folder, no
+    permission, a read-only or full disk. The CLI turns any stray OSError into this."""
+
+    exit_code = EX_CANTCREAT
+
+    def __init__(self, message: str, *, path: str | None, reason: str,
+                 hint: str | None = None) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(message, hint=hint)
+
+    @classmethod
+    def from_oserror(cls, err: OSError) -> FileAccessError:
+        path = None if err.filename is None else str(err.filename)
+        reason = err.strerror or type(err).__name__
+        where = f" {path}" if path else ""
+        return cls(f"Cannot use{where}: {reason}.", path=path, reason=reason,
+                   hint="Check that the folder exists and that this user may read and write "
+                   "there (and that the disk is not full), or name another path.")

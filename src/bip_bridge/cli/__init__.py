@@ -16,7 +16,7 @@ import click
 
 from bip_bridge import __version__
 from bip_bridge.cli.context import AppContext, pass_app
-from bip_bridge.errors import BipBridgeError, redact
+from bip_bridge.errors import BipBridgeError, FileAccessError, redact
 from bip_bridge.logs import setup_logging
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -44,13 +44,21 @@ class BipGroup(click.Group):
         try:
             return super().invoke(ctx)
         except BipBridgeError as err:
-            click.secho(f"Error: {err}", fg="red", err=True)
-            if err.hint:
-                click.echo(f"Fix: {err.hint}", err=True)
-            ctx.exit(err.exit_code)
+            self._fail(ctx, err)
+        except OSError as err:  # a path the user named: missing folder, permission, full disk
+            if err.filename is None:  # not about a file (a socket...): a bug, keep the trace
+                raise
+            self._fail(ctx, FileAccessError.from_oserror(err))
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(130)
+
+    @staticmethod
+    def _fail(ctx: click.Context, err: BipBridgeError) -> None:
+        click.secho(f"Error: {err}", fg="red", err=True)
+        if err.hint:
+            click.echo(f"Fix: {err.hint}", err=True)
+        ctx.exit(err.exit_code)
 
 
 @click.group(cls=BipGroup, context_settings={"help_option_names": ["-h", "--help"]})

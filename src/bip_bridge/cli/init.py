@@ -15,7 +15,13 @@ from bip_bridge.config import DEFAULT_CONFIG_NAME, write_starter
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @pass_app
 def command(app: AppContext, path: Path | None, force: bool) -> None:
-    """Write a commented starter configuration file (default ./bip-bridge.toml)."""
+    """Write a commented starter configuration file (default ./bip-bridge.toml).
+
+    The file holds every section with its defaults and a comment per key, and no secret:
+    the LimeSurvey password and the pseudonym key go in environment variables (the file
+    says which). Exit codes: 0 written; 78 the file exists (pass --force to overwrite);
+    73 the folder does not exist or cannot be written.
+    """
     target = path or Path(app.config_path or DEFAULT_CONFIG_NAME)
     write_starter(target, force=force)
     app.echo(

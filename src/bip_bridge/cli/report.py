@@ -35,8 +35,8 @@ def command(app: AppContext, out_dir: Path | None, excel: bool, report_date: dt.
     participant's language. Needs no LimeSurvey connection.
 
     Exit codes: 0 written; 65 the data or templates are invalid; 69 the store (or, with
-    --email, the SMTP server) is unavailable; 78 configuration problem, or OUT/DATE
-    holds files bip-bridge did not write.
+    --email, the SMTP server) is unavailable; 73 OUT cannot be created or written; 78
+    configuration problem, or OUT/DATE holds files bip-bridge did not write.
     """
     from bip_bridge.reports import write_reports
     from bip_bridge.store import open_store
