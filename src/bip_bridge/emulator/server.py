@@ -95,7 +95,7 @@ class RpcEndpoint:
     def _xmlrpc(self, body: bytes) -> Reply:
         try:
             params, method = xmlrpc.client.loads(body)
-        except Exception:
+        except Exception:  # any unreadable body (expat, value, fault): LimeSurvey's one page
             return Reply(200, HTML, XMLRPC_NO_METHOD.encode())
         if not method:
             return Reply(200, HTML, XMLRPC_NO_METHOD.encode())
