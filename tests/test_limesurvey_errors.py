@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
 from bip_bridge.errors import (
@@ -189,7 +192,7 @@ def test_session_key_expires_in_the_middle_of_a_paged_export(replay: Replay) -> 
 
 # --- application statuses (provision / participants / responses) ----------------------------
 
-EMPTY_CASES = [
+EMPTY_CASES: list[tuple[str, str, Callable[[Any], Any], Any]] = [
     ("provision", "list_surveys.empty", lambda c: c.list_surveys(), []),
     ("responses", "export_responses.json.zero_responses",
      lambda c: c.export_responses(845216), []),

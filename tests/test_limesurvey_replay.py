@@ -90,7 +90,7 @@ def make_client(**kwargs: Any) -> Any:
     options: dict[str, Any] = {"timeout": 5, "retries": 3, "sleep": sleeps.append}
     options.update(kwargs)
     client = LimeSurveyClient(URL, USER, PASSWORD, **options)
-    client.sleeps = sleeps  # type: ignore[attr-defined]
+    client.sleeps = sleeps
     return client
 
 

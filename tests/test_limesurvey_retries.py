@@ -17,8 +17,8 @@ HTML_503 = b"<html><body><h1>503 Service Unavailable</h1></body></html>"
 
 
 def _refused() -> requests.ConnectionError:
-    reason = NewConnectionError(None, "Failed to establish a new connection: [Errno 111] "
-                                "Connection refused")  # type: ignore[arg-type]
+    reason = NewConnectionError(None, "Failed to establish a new connection: "  # type: ignore[arg-type]
+                                "[Errno 111] Connection refused")
     return requests.ConnectionError(MaxRetryError(None, "/", reason))  # type: ignore[arg-type]
 
 
@@ -133,5 +133,6 @@ def test_every_request_has_a_timeout(replay: Replay) -> None:
     replay.add("provision", "list_surveys.empty")
     client = make_client(timeout=7)
     client.list_surveys()
-    result = [call.request.req_kwargs["timeout"] for call in replay.mock.calls]
+    result = [call.request.req_kwargs["timeout"]  # type: ignore[attr-defined]
+              for call in replay.mock.calls]
     assert result == [(7.0, 7.0), (7.0, 7.0)]

@@ -30,7 +30,7 @@ class Inbox:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append((list(envelope.rcpt_tos), parsed))  # type: ignore[arg-type]
+        self.messages.append((list(envelope.rcpt_tos), parsed))
         return "250 OK"
 
 

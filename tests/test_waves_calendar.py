@@ -39,7 +39,7 @@ def person(p: str = "p1", enrolled: date = date(2026, 1, 31), ended: date | None
 def tok(kind: str, wave: int, due: date, **kw: object) -> TokenState:
     return TokenState(kind=kind, pseudonym="p1", wave=wave, sid=1 if kind == "participant" else 2,
                       token=f"t{kind[0]}{wave}", due_on=due, tid=wave + 1,
-                      caseworker_id="CW1", **kw)  # type: ignore[arg-type]
+                      caseworker_id="CW1", **kw)
 
 
 def test_due_actions_new_participant_creates_and_invites_in_both_surveys() -> None:
