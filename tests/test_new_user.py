@@ -233,3 +233,17 @@ def test_unwritable_paths_fail_with_one_message(tmp_path: Path) -> None:
     assert f"Cannot use {tmp_path / 'no' / 'such' / 'bip-bridge.toml'}: No such file" \
         in init.output
     assert not (tmp_path / "no").exists()
+
+
+def test_report_on_an_empty_store_says_why_it_is_empty(tmp_path: Path) -> None:
+    config = _config(tmp_path / "c.toml", "http://127.0.0.1:9/rc", tmp_path / "s.sqlite")
+
+    result = CliRunner().invoke(main, ["--config", str(config), "report", "--out",
+                                       str(tmp_path / "out"), "--date", "2026-01-15"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        f"Reports written to {tmp_path / 'out' / '2026-01-15'}",
+        "The store holds no responses yet, so the report is empty: run `bip-bridge sync` "
+        "first (it pulls the answers from LimeSurvey).",
+    ]

@@ -38,8 +38,10 @@ def command(app: AppContext, out_dir: Path | None, excel: bool, report_date: dt.
     --email, the SMTP server) is unavailable; 73 OUT cannot be created or written; 78
     configuration problem, or OUT/DATE holds files bip-bridge did not write.
     """
+    import sqlalchemy as sa
+
     from bip_bridge.reports import write_reports
-    from bip_bridge.store import open_store
+    from bip_bridge.store import open_store, schema
     from bip_bridge.templates import load_templates
 
     settings = app.settings
@@ -49,9 +51,15 @@ def command(app: AppContext, out_dir: Path | None, excel: bool, report_date: dt.
         folder = write_reports(engine, settings, templates,
                                today=report_date.date() if report_date else None,
                                out_dir=out_dir, excel=True if excel else None)
+        with engine.connect() as conn:
+            responses = conn.execute(sa.select(sa.func.count())
+                                     .select_from(schema.responses)).scalar_one()
     finally:
         engine.dispose()
     app.echo(f"Reports written to {folder}")
+    if not responses:
+        app.echo("The store holds no responses yet, so the report is empty: run "
+                 "`bip-bridge sync` first (it pulls the answers from LimeSurvey).")
     if send_email:
         from bip_bridge.mailer import send_bundle
         from bip_bridge.reports.frames import BUNDLE_FILES
