@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from stdnum import luhn
 
 from bip_bridge.api import LimeSurveyAPI
 from bip_bridge.config import LANGUAGES, Settings
@@ -55,14 +56,6 @@ _PNR = re.compile(r"^(?P<century>\d{2})?(?P<yymmdd>\d{6})(?P<sep>[-+]?)(?P<tail>
 def looks_like_personnummer(external_id: str) -> bool:
     """True when ``external_id`` has the shape of a personnummer (10 or 12 digits)."""
     return _PNR.match(external_id.strip()) is not None
-
-
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(digits):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return total % 10 == 0
 
 
 def _birth_date(year: int, month: int, day: int) -> date | None:
@@ -107,7 +100,7 @@ def normalise_personnummer(external_id: str, *, today: date | None = None) -> st
             year -= 100
     if _birth_date(year, mm, dd) is None:
         raise ValueError(f"the birth date {yymmdd} (YYMMDD) does not exist")
-    if not _luhn_ok(yymmdd + tail):
+    if not luhn.is_valid(yymmdd + tail):
         raise ValueError("the check digit (last digit) is wrong")
     return f"{year:04d}{yymmdd[2:]}{tail}"
 

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from stdnum import luhn
 
 from bip_bridge.model import MeasurementModel
 
@@ -288,18 +289,10 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _luhn_digit(digits: str) -> int:
-    total = 0
-    for i, ch in enumerate(digits):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return (10 - total % 10) % 10
-
-
 def personnummer(born: date, serial: int) -> str:
     """A personnummer ``YYYYMMDD-NNNC`` with a correct check digit (for fictional people)."""
     body = f"{born:%y%m%d}{serial:03d}"
-    return f"{born:%Y%m%d}-{serial:03d}{_luhn_digit(body)}"
+    return f"{born:%Y%m%d}-{serial:03d}{luhn.calc_check_digit(body)}"
 
 
 def generate_cohort(
