@@ -190,6 +190,8 @@ def response_id(row: Mapping[str, Any]) -> int:
 
 
 def _as_int(value: Any) -> int | None:
+    if type(value) is str and value.isascii() and value.isdigit():
+        return int(value)  # the usual case, without the general parsing below
     if value is None or isinstance(value, bool):
         return None
     try:
@@ -203,20 +205,28 @@ def _as_int(value: Any) -> int | None:
 
 
 def to_record(sid: int, row: Mapping[str, Any], codes: Codes) -> dict[str, Any]:
-    """The store row of one exported response (raw JSON kept as sent)."""
-    text, data_hash = digest(row)
+    """The store row of one exported response (raw JSON kept as sent).
+
+    This runs once per response, so it does each thing once: one orjson dump gives
+    both the stored text and the bytes hashed (as :func:`digest`, inlined).
+    """
+    data = orjson.dumps(row)
     submit = row.get("submitdate")
+    complete = submit is not None and submit != ""
     pseudonym = row.get(codes.pseudonym)
-    pseudonym = str(pseudonym) if pseudonym not in (None, "") else None
+    if pseudonym is not None:
+        pseudonym = pseudonym if type(pseudonym) is str else str(pseudonym)
+        if pseudonym == "" or len(pseudonym) > 64:
+            pseudonym = None
     return {
         "sid": sid,
         "response_id": response_id(row),
-        "pseudonym": pseudonym if pseudonym is None or len(pseudonym) <= 64 else None,
+        "pseudonym": pseudonym,
         "wave": _as_int(row.get(codes.wave)),
-        "submitted_at": str(submit)[:32] if submit not in (None, "") else None,
-        "complete": submit not in (None, ""),
-        "data": RawJSON(row, text),
-        "data_hash": data_hash,
+        "submitted_at": str(submit)[:32] if complete else None,
+        "complete": complete,
+        "data": RawJSON(row, data.decode()),
+        "data_hash": hashlib.sha256(data).hexdigest(),
     }
 
 
@@ -257,7 +267,7 @@ def plan_page(
             continue
         seen.add(rid)
         record = to_record(sid, row, codes)
-        before = existing.get(rid)
+        before = existing.get(rid) if existing else None
         if before is None:
             write.inserts.append(record)
             counts.new += 1
@@ -316,6 +326,7 @@ class _SurveyRun:
         self.page_size, self.codes, self.progress = page_size, codes, progress
         self.should_stop = should_stop
         self.sid = result.sid
+        self.bind: sa.Engine | sa.Connection = engine  # run() swaps in one writer connection
 
     # calls -----------------------------------------------------------------------------
     def export(self, *, from_id: int | None = None, to_id: int | None = None,
@@ -343,7 +354,7 @@ class _SurveyRun:
                                       id_range=id_range, ids=ids)
             return write
 
-        st.apply_page(self.engine, self.sid, self.run_id, decide)
+        st.apply_page(self.bind, self.sid, self.run_id, decide)
         r = self.r
         r.new += counts.new
         r.updated += counts.updated
@@ -428,21 +439,30 @@ class _SurveyRun:
             gone = sorted(i for i, s in existing.items() if i not in ids and not s.deleted)
             return st.PageWrite(deletions=gone)
 
-        self.r.deleted += len(st.apply_page(self.engine, self.sid, self.run_id, decide).deletions)
+        self.r.deleted += len(st.apply_page(self.bind, self.sid, self.run_id, decide).deletions)
 
     def run(self, full_refresh: bool) -> None:
+        with st.writer(self.engine) as conn:
+            self.bind = conn
+            try:
+                self._run(full_refresh)
+            finally:
+                self.bind = self.engine
+
+    def _run(self, full_refresh: bool) -> None:
         if not full_refresh:
             self.recheck_incomplete()
         start = 1 if full_refresh else st.cursor_of(self.engine, self.sid) + 1
         nxt: int | None = self.pull_from(start)
         total = self.total()
-        if full_refresh or (total is not None and st.live_count(self.engine, self.sid) < total):
+        live = st.live_count(self.engine, self.sid) if total is not None else None
+        if full_refresh or (total is not None and live is not None and live < total):
             # possibly more past a gap wider than a page (or, in a full refresh, always)
             while nxt is not None:
                 nxt = self.probe_after(nxt)
                 if nxt is not None:
                     nxt = self.pull_from(nxt)
-        elif total is not None and st.live_count(self.engine, self.sid) > total:
+        elif total is not None and live is not None and live > total:
             self.reconcile_deletions(st.cursor_of(self.engine, self.sid))
         elif total is None:
             log.warning("survey %s: LimeSurvey gave no response count (get_summary); "

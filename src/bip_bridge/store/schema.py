@@ -88,9 +88,20 @@ responses = sa.Table(
     sa.Column("deleted_in_source", sa.Boolean, nullable=False, default=False),
     # the sync run that found the response gone from LimeSurvey (audit; NULL while present)
     sa.Column("deleted_run_id", sa.Integer, sa.ForeignKey("sync_runs.id"), nullable=True),
-    # the incomplete re-check reads (sid, complete) without scanning the history
-    sa.Index("ix_responses_sid_complete", "sid", "complete"),
 )
+
+# Partial indexes: they hold only the few rows sync looks up (incomplete, or deleted in
+# LimeSurvey), so the many complete rows a sync inserts cost no index write here, while
+# the incomplete re-check and the live count never scan the history. The predicates are
+# written exactly as sync_state's queries render them, so that SQLite's planner (which
+# matches the terms literally) uses them.
+_live = responses.c.deleted_in_source.is_(False)
+_incomplete = sa.and_(responses.c.complete.is_(False), _live)
+_deleted = responses.c.deleted_in_source.is_(True)
+sa.Index("ix_responses_incomplete", responses.c.sid, responses.c.response_id,
+         sqlite_where=_incomplete, postgresql_where=_incomplete)
+sa.Index("ix_responses_deleted", responses.c.sid, responses.c.response_id,
+         sqlite_where=_deleted, postgresql_where=_deleted)
 
 # Per survey: the highest response id fully pulled (moves only with the data it covers).
 sync_cursors = sa.Table(

@@ -101,7 +101,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("sid", "response_id")
     )
     op.create_index("ix_responses_pseudonym", "responses", ["pseudonym"], unique=False)
-    op.create_index("ix_responses_sid_complete", "responses", ["sid", "complete"], unique=False)
+    # partial: only incomplete / deleted rows (see schema.py); the predicates are the
+    # text each dialect renders for sync_state's queries
+    op.create_index("ix_responses_incomplete", "responses", ["sid", "response_id"],
+                    unique=False,
+                    sqlite_where=sa.text("complete IS 0 AND deleted_in_source IS 0"),
+                    postgresql_where=sa.text("complete IS false AND deleted_in_source IS false"))
+    op.create_index("ix_responses_deleted", "responses", ["sid", "response_id"], unique=False,
+                    sqlite_where=sa.text("deleted_in_source IS 1"),
+                    postgresql_where=sa.text("deleted_in_source IS true"))
     op.create_table("tokens",
         sa.Column("sid", sa.BigInteger(), nullable=False),
         sa.Column("pseudonym", sa.String(length=64), nullable=False),
@@ -123,7 +131,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("tokens")
-    op.drop_index("ix_responses_sid_complete", table_name="responses")
+    op.drop_index("ix_responses_deleted", table_name="responses")
+    op.drop_index("ix_responses_incomplete", table_name="responses")
     op.drop_index("ix_responses_pseudonym", table_name="responses")
     op.drop_table("responses")
     op.drop_table("caseworker_assignments")
