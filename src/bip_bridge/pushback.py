@@ -144,6 +144,64 @@ def current_tokens(tokens: pd.DataFrame) -> pd.DataFrame:
     return known.loc[idx].sort_values(["sid", "tid"]).reset_index(drop=True)
 
 
+@dataclass(frozen=True)
+class History:
+    """One person's indices by wave and item scores by (respondent, wave), as plain dicts."""
+
+    indices: dict[str, dict[int, float]]  # "p_index"/"c_index" -> wave -> value (present)
+    scores: dict[tuple[str, int], dict[str, Any]]  # (respondent, wave) -> indicator -> score
+
+
+def histories(scores: pd.DataFrame, indices: pd.DataFrame) -> dict[str, History]:
+    """Every person's :class:`History`, built in one pass over each frame."""
+    out: dict[str, History] = {}
+
+    def of(pseudonym: Any) -> History:
+        key = str(pseudonym)
+        if key not in out:
+            out[key] = History(indices={"p_index": {}, "c_index": {}}, scores={})
+        return out[key]
+
+    for column in ("p_index", "c_index"):
+        if column not in indices.columns:
+            continue
+        present = indices[indices[column].notna()]
+        for pseudonym, wave, value in zip(present["pseudonym"], present["wave"],
+                                          present[column], strict=True):
+            of(pseudonym).indices[column][int(wave)] = float(value)
+    for pseudonym, respondent, wave, code, score in zip(
+            scores["pseudonym"], scores["respondent"], scores["wave"], scores["indicator"],
+            scores["score"], strict=True):
+        of(pseudonym).scores.setdefault((str(respondent), int(wave)), {})[str(code)] = score
+    return out
+
+
+def history_values(history: History | None, wave: int, kind: str,
+                   model: MeasurementModel) -> dict[str, str]:
+    """Attribute name -> escaped text for one token of wave ``wave`` (pure)."""
+    values: dict[str, str] = {}
+    for prefix in ("p", "c"):
+        index_text = change_text = ""
+        series = history.indices[f"{prefix}_index"] if history else {}
+        known = [w for w in series if w <= wave]
+        if known:
+            latest_wave = max(known)
+            latest = series[latest_wave]
+            index_text = format_index(latest)
+            if latest_wave - 1 in series:
+                change_text = format_change(latest - series[latest_wave - 1])
+        values[f"{prefix}_index"] = index_text
+        values[f"{prefix}_change"] = change_text
+    respondent = KIND_RESPONDENT[kind]
+    answered = [w for (r, w) in (history.scores if history else {}) if r == respondent
+                and w <= wave]
+    by_code = history.scores[(respondent, max(answered))] if history and answered else {}
+    for name in pushback_names(model, kind):
+        if name.startswith(PREV_PREFIX):
+            values[name] = format_score(by_code.get(name[len(PREV_PREFIX):]))
+    return {name: html.escape(text, quote=True) for name, text in values.items()}
+
+
 def token_values(
     pseudonym: str,
     wave: int,
@@ -153,31 +211,9 @@ def token_values(
     model: MeasurementModel,
 ) -> dict[str, str]:
     """Attribute name -> escaped text for one token (pure; see the module docstring)."""
-    values: dict[str, str] = {}
-    mine = indices[(indices["pseudonym"] == pseudonym) & (indices["wave"] <= wave)]
-    by_wave = mine.set_index("wave").sort_index() if not mine.empty else pd.DataFrame()
-    for prefix, column in (("p", "p_index"), ("c", "c_index")):
-        index_text = change_text = ""
-        if not by_wave.empty and column in by_wave.columns:
-            present = by_wave[column].dropna()
-            if not present.empty:
-                latest_wave = int(present.index[-1])
-                index_text = format_index(present.iloc[-1])
-                before = present.get(latest_wave - 1)
-                if before is not None:
-                    change_text = format_change(float(present.iloc[-1]) - float(before))
-        values[f"{prefix}_index"] = index_text
-        values[f"{prefix}_change"] = change_text
-    respondent = KIND_RESPONDENT[kind]
-    answered = scores[(scores["pseudonym"] == pseudonym) & (scores["respondent"] == respondent)
-                      & (scores["wave"] <= wave)]
-    last = answered[answered["wave"] == answered["wave"].max()] if not answered.empty else answered
-    by_code = {str(code): score for code, score in zip(last["indicator"], last["score"],
-                                                        strict=True)}
-    for name in pushback_names(model, kind):
-        if name.startswith(PREV_PREFIX):
-            values[name] = format_score(by_code.get(name[len(PREV_PREFIX):]))
-    return {name: html.escape(text, quote=True) for name, text in values.items()}
+    mine = histories(scores[scores["pseudonym"] == pseudonym],
+                     indices[indices["pseudonym"] == pseudonym])
+    return history_values(mine.get(str(pseudonym)), wave, kind, model)
 
 
 def live_attributes(descriptions: Any) -> dict[str, str]:
@@ -215,20 +251,14 @@ def plan_pushback(
     records: list[dict[str, Any]] = [
         {str(k): v for k, v in r.items()} for r in current_tokens(tokens).to_dict("records")
     ]
-    # One pass to split the frames by person, so each token looks at its own rows only
-    # (filtering the whole frames per token made push-back quadratic in the cohort).
-    scores_of = {str(p): g for p, g in scores.groupby("pseudonym", sort=False)}
-    indices_of = {str(p): g for p, g in indices.groupby("pseudonym", sort=False)}
-    no_scores, no_indices = scores.iloc[0:0], indices.iloc[0:0]
+    people = histories(scores, indices)  # one pass; per token only dict look-ups
     for row in records:
         sid, kind = int(row["sid"]), str(row["kind"])
         if sid not in declared or kind not in KIND_RESPONDENT:
             continue
         columns = declared[sid]
         pseudonym = str(row["pseudonym"])
-        named = token_values(pseudonym, int(row["wave"]), kind,
-                             scores_of.get(pseudonym, no_scores),
-                             indices_of.get(pseudonym, no_indices), model)
+        named = history_values(people.get(pseudonym), int(row["wave"]), kind, model)
         values = {columns[name]: text for name, text in named.items() if name in columns}
         if not values:
             continue
