@@ -18,7 +18,6 @@ so a manual run can slip in between two scheduled ones.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import re
 import signal
@@ -26,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -35,8 +34,13 @@ from bip_bridge.api import LimeSurveyAPI
 from bip_bridge.config import Settings
 from bip_bridge.errors import LimeSurveyUnavailable, StateLocked
 from bip_bridge.locking import store_lock
+from bip_bridge.provision import verify_surveys
+from bip_bridge.pushback import push_back
+from bip_bridge.reports import write_reports
 from bip_bridge.store import open_store
 from bip_bridge.sync import SyncProgress, SyncSummary, run_sync
+from bip_bridge.templates import load_templates
+from bip_bridge.waves import run_waves
 
 log = logging.getLogger(__name__)
 
@@ -60,13 +64,12 @@ def parse_duration(text: str) -> timedelta:
 
 @dataclass
 class JobResult:
-    """What one iteration did; ``skipped`` names steps not available in this install."""
+    """What one iteration did."""
 
     sync: SyncSummary | None = None
     waves: Any = None
     pushback: Any = None
     report_dir: Path | None = None
-    skipped: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out: list[str] = []
@@ -78,23 +81,7 @@ class JobResult:
             out.append(str(self.pushback.summary()))
         if self.report_dir is not None:
             out.append(f"reports written to {self.report_dir}")
-        out.extend(f"skipped: {step}" for step in self.skipped)
         return out
-
-
-def _optional(module: str, attr: str, result: JobResult, step: str) -> Callable[..., Any] | None:
-    """A step's function, or None (logged) while its module is not part of this install."""
-    try:
-        function: Callable[..., Any] = getattr(importlib.import_module(module), attr)
-        return function
-    except ModuleNotFoundError as exc:
-        if exc.name is None or not module.startswith(exc.name):
-            raise
-    except AttributeError:
-        pass
-    log.warning("%s skipped: %s.%s is not available in this installation", step, module, attr)
-    result.skipped.append(step)
-    return None
 
 
 def _default_client(settings: Settings) -> AbstractContextManager[LimeSurveyAPI]:
@@ -122,32 +109,21 @@ def run_once(
         engine = open_store(settings.store.url)
         try:
             with factory(settings) as api:
-                templates = None
-                load = _optional("bip_bridge.templates", "load_templates", result, "templates")
-                if load is not None:
-                    templates = load(settings.surveys.template_dir)
-                verify = _optional("bip_bridge.provision", "verify_surveys", result,
-                                   "survey verification")
-                if verify is not None and templates is not None:
-                    verify(api, engine, templates)
-                waves = _optional("bip_bridge.waves", "run_waves", result, "waves")
-                if waves is not None and templates is not None and not stop():
-                    result.waves = waves(api, engine, settings, templates, today=day)
+                templates = load_templates(settings.surveys.template_dir)
+                verify_surveys(api, engine, templates)
+                if not stop():
+                    result.waves = run_waves(api, engine, settings, templates, today=day)
                 result.sync = run_sync(
                     api, engine, page_size=page_size or settings.sync.page_size,
                     full_refresh=full_refresh, progress=progress,
-                    model=getattr(templates, "model", None), should_stop=stop)
+                    model=templates.model, should_stop=stop)
                 if result.sync.status != "ok":
                     return result
-                if settings.sync.pushback and templates is not None:
-                    push = _optional("bip_bridge.pushback", "push_back", result, "push-back")
-                    if push is not None:
-                        result.pushback = push(api, engine, templates,
-                                               min_cell=settings.privacy.min_cell)
-            if settings.reports.after_sync and templates is not None and not stop():
-                write = _optional("bip_bridge.reports", "write_reports", result, "reports")
-                if write is not None:
-                    result.report_dir = write(engine, settings, templates, today=day)
+                if settings.sync.pushback:
+                    result.pushback = push_back(api, engine, templates,
+                                                min_cell=settings.privacy.min_cell)
+            if settings.reports.after_sync and not stop():
+                result.report_dir = write_reports(engine, settings, templates, today=day)
         finally:
             engine.dispose()
     return result
