@@ -24,10 +24,12 @@ side is :mod:`bip_bridge.store.sync_state`.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+import queue
+import threading
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any, Protocol
@@ -190,8 +192,6 @@ def response_id(row: Mapping[str, Any]) -> int:
 
 
 def _as_int(value: Any) -> int | None:
-    if type(value) is str and value.isascii() and value.isdigit():
-        return int(value)  # the usual case, without the general parsing below
     if value is None or isinstance(value, bool):
         return None
     try:
@@ -205,28 +205,40 @@ def _as_int(value: Any) -> int | None:
 
 
 def to_record(sid: int, row: Mapping[str, Any], codes: Codes) -> dict[str, Any]:
-    """The store row of one exported response (raw JSON kept as sent).
+    """The store row of one exported response (raw JSON kept as sent)."""
+    return _record(sid, row, response_id(row), codes)
 
-    This runs once per response, so it does each thing once: one orjson dump gives
-    both the stored text and the bytes hashed (as :func:`digest`, inlined).
+
+def _record(sid: int, row: Mapping[str, Any], rid: int, codes: Codes,
+            _dumps: Callable[[Any], bytes] = orjson.dumps,
+            _sha256: Callable[[bytes], Any] = hashlib.sha256) -> dict[str, Any]:
+    """:func:`to_record` for an id already read: the full sync's per-response work.
+
+    It runs once per response, so it does each thing once: one orjson dump gives both
+    the stored text and the bytes hashed (as :func:`digest`, inlined), and the common
+    shapes (a string pseudonym, a digit-string wave) skip the general conversions.
     """
-    data = orjson.dumps(row)
+    data = _dumps(row)
     submit = row.get("submitdate")
     complete = submit is not None and submit != ""
     pseudonym = row.get(codes.pseudonym)
     if pseudonym is not None:
-        pseudonym = pseudonym if type(pseudonym) is str else str(pseudonym)
+        if type(pseudonym) is not str:
+            pseudonym = str(pseudonym)
         if pseudonym == "" or len(pseudonym) > 64:
             pseudonym = None
+    wave = row.get(codes.wave)
+    wave = int(wave) if type(wave) is str and wave.isascii() and wave.isdigit() else \
+        _as_int(wave)
     return {
         "sid": sid,
-        "response_id": response_id(row),
+        "response_id": rid,
         "pseudonym": pseudonym,
-        "wave": _as_int(row.get(codes.wave)),
+        "wave": wave,
         "submitted_at": str(submit)[:32] if complete else None,
         "complete": complete,
         "data": RawJSON(row, data.decode()),
-        "data_hash": hashlib.sha256(data).hexdigest(),
+        "data_hash": _sha256(data).hexdigest(),
     }
 
 
@@ -245,42 +257,60 @@ def plan_page(
     unfiltered export, or ``ids``, the ids asked for. Rows outside it are ignored;
     stored, not yet deleted responses inside it that the export did not return are gone
     from LimeSurvey. ``existing`` must hold every stored response inside it.
+
+    Two steps, so that sync can run the first away from the store: :func:`prepare_page`
+    (the per-row work, needing nothing stored) and :func:`classify_page`.
     """
+    wanted = coverage(id_range, ids)
+    return classify_page(prepare_page(sid, rows, wanted, codes=codes), existing, wanted)
+
+
+def coverage(id_range: tuple[int, int] | None, ids: Collection[int] | None) -> Collection[int]:
+    """The ids an export covered, as a collection to test ``in`` against."""
     if (id_range is None) == (ids is None):
         raise ValueError("give exactly one of id_range and ids")
     if id_range is not None:
-        lo, hi = id_range
+        return range(id_range[0], id_range[1] + 1)  # `in` on a range is arithmetic
+    return set(ids or ())
 
-        def inside(i: int) -> bool:
-            return lo <= i <= hi
-    else:
-        wanted = set(ids or ())
 
-        def inside(i: int) -> bool:
-            return i in wanted
-
-    write, counts = st.PageWrite(), PageCounts()
+def prepare_page(sid: int, rows: Iterable[Mapping[str, Any]], wanted: Collection[int], *,
+                 codes: Codes) -> list[dict[str, Any]]:
+    """The store records of the rows inside ``wanted``, first of each id, in export order."""
+    records: list[dict[str, Any]] = []
     seen: set[int] = set()
     for row in rows:
         rid = response_id(row)
-        if not inside(rid) or rid in seen:
+        if rid not in wanted or rid in seen:
             continue
         seen.add(rid)
-        record = to_record(sid, row, codes)
-        before = existing.get(rid) if existing else None
-        if before is None:
-            write.inserts.append(record)
-            counts.new += 1
-        elif before.data_hash != record["data_hash"] or before.deleted:
-            write.updates.append(record)
-            counts.updated += 1
-            counts.differences.append(rid)
-            if record["complete"] and not before.complete:
-                counts.completed += 1
-        else:
-            counts.unchanged += 1
+        records.append(_record(sid, row, rid, codes))
+    return records
+
+
+def classify_page(records: Sequence[dict[str, Any]], existing: Mapping[int, st.Stored],
+                  wanted: Collection[int]) -> tuple[st.PageWrite, PageCounts]:
+    """New, changed, unchanged and gone, from prepared records and what is stored."""
+    write, counts = st.PageWrite(), PageCounts()
+    if not existing:  # the usual page of a pull: everything is new
+        write.inserts = list(records)
+    else:
+        for record in records:
+            rid = record["response_id"]
+            before = existing.get(rid)
+            if before is None:
+                write.inserts.append(record)
+            elif before.data_hash != record["data_hash"] or before.deleted:
+                write.updates.append(record)
+                counts.differences.append(rid)
+                if record["complete"] and not before.complete:
+                    counts.completed += 1
+            else:
+                counts.unchanged += 1
+    counts.new, counts.updated = len(write.inserts), len(write.updates)
+    seen = {record["response_id"] for record in records}
     write.deletions = sorted(i for i, s in existing.items()
-                             if inside(i) and i not in seen and not s.deleted)
+                             if i in wanted and i not in seen and not s.deleted)
     counts.deleted = len(write.deletions)
     if seen:
         write.cursor = max(seen)
@@ -316,6 +346,77 @@ class _SyncStopped(Exception):
     """Internal: a stop was requested between two pages."""
 
 
+_Page = tuple[int, int, list[dict[str, Any]]]  # highest id, rows fetched, records
+
+
+class _Prefetch:
+    """Pages fetched ahead on one worker thread, handed over in order (a one-slot queue).
+
+    ``fetch(lo)`` returns a page whose highest id is ``top``, or None at the end; the next
+    fetch starts at ``top + 1``. An error on the worker is raised in the consumer when
+    it reaches that page. Leaving the ``with`` block early (an error or a stop while
+    writing) tells the worker to stop after the call in flight and waits for it, so no
+    call outlives the pull.
+    """
+
+    _END = object()
+
+    def __init__(self, fetch: Callable[[int], _Page | None], start: int) -> None:
+        self._fetch, self._start = fetch, start
+        self._slot: queue.Queue[Any] = queue.Queue(maxsize=1)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._work, name="bip-sync-fetch", daemon=True)
+
+    def __enter__(self) -> Iterator[_Page]:
+        self._thread.start()
+        return self._pages()
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        while self._thread.is_alive():  # unblock a worker waiting on a full slot
+            with contextlib.suppress(queue.Empty):
+                self._slot.get(timeout=0.05)
+        self._thread.join()
+
+    def _put(self, item: Any) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._slot.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _work(self) -> None:
+        lo = self._start
+        try:
+            while not self._stop.is_set():
+                page = self._fetch(lo)
+                if page is None:
+                    break
+                if not self._put(page):
+                    return
+                lo = page[0] + 1
+        except BaseException as exc:  # handed to the consumer, raised there
+            self._put(_Failed(exc))
+            return
+        self._put(self._END)
+
+    def _pages(self) -> Iterator[_Page]:
+        while True:
+            item = self._slot.get()
+            if item is self._END:
+                return
+            if isinstance(item, _Failed):
+                raise item.exc
+            yield item
+
+
+@dataclass(frozen=True)
+class _Failed:
+    exc: BaseException
+
+
 class _SurveyRun:
     """One survey's pull: the calls and writes, with the decisions delegated to plan_page."""
 
@@ -342,6 +443,14 @@ class _SurveyRun:
     # writes ----------------------------------------------------------------------------
     def apply(self, rows: list[Row], *, id_range: tuple[int, int] | None = None,
               ids: Collection[int] | None = None) -> None:
+        wanted = coverage(id_range, ids)
+        self.write(prepare_page(self.sid, rows, wanted, codes=self.codes), wanted, len(rows),
+                   id_range=id_range, ids=ids)
+
+    def write(self, records: list[dict[str, Any]], wanted: Collection[int], fetched: int, *,
+              id_range: tuple[int, int] | None = None,
+              ids: Collection[int] | None = None) -> None:
+        """One page's transaction: read what is stored in its coverage, classify, write."""
         counts = PageCounts()
 
         def decide(conn: sa.Connection) -> st.PageWrite:
@@ -350,8 +459,7 @@ class _SurveyRun:
                 existing = st.read_existing(conn, self.sid, id_range[0], id_range[1])
             else:
                 existing = st.read_ids(conn, self.sid, ids or ())
-            write, counts = plan_page(self.sid, rows, existing, codes=self.codes,
-                                      id_range=id_range, ids=ids)
+            write, counts = classify_page(records, existing, wanted)
             return write
 
         st.apply_page(self.bind, self.sid, self.run_id, decide)
@@ -363,10 +471,10 @@ class _SurveyRun:
         r.deleted += counts.deleted
         room = MAX_DIFFERENCES - len(r.differences)
         r.differences.extend(counts.differences[:max(room, 0)])
-        if rows:
+        if fetched:
             r.pages += 1
             if self.progress is not None:
-                self.progress.rows_done(self.sid, len(rows))
+                self.progress.rows_done(self.sid, fetched)
         if self.should_stop():
             raise _SyncStopped
 
@@ -384,33 +492,44 @@ class _SurveyRun:
             wanted = [i for i in moved if lo <= i <= hi]
             self.apply(self.export(from_id=lo, to_id=hi), ids=wanted)
 
+    def fetch_page(self, lo: int) -> tuple[int, int, list[dict[str, Any]]] | None:
+        """Export ids ``lo``… (one page) and prepare its records: the per-row work.
+
+        Returns (highest id, rows fetched, records), or None for an empty page. Runs on
+        the fetch thread, so everything here overlaps with the previous page's write.
+        """
+        hi = lo + self.page_size - 1
+        rows = self.export(from_id=lo, to_id=hi)
+        ids = [response_id(r) for r in rows]
+        if not ids:
+            return None
+        if min(ids) < lo or max(ids) > hi:
+            raise LimeSurveyError(
+                f"Survey {self.sid}: LimeSurvey returned response ids outside the "
+                f"asked range {lo}–{hi}.", method="export_responses",
+                hint="The server ignores from/to bounds; nothing past this page was "
+                "stored. Report this with the LimeSurvey version.")
+        top = max(ids)
+        return top, len(rows), prepare_page(self.sid, rows, range(lo, top + 1),
+                                            codes=self.codes)
+
     def pull_from(self, start: int) -> int:
         """Pages from id ``start`` until an empty page; returns the first id not covered.
 
-        The next page is fetched (one call at a time, on one worker thread) while this
-        one is written, so the store's work hides behind the server's. At most two
-        pages are in memory.
+        A fetch thread exports and prepares the pages (JSON text, hash: the per-row
+        work), one call at a time, and hands them over through a one-slot queue while
+        this thread writes them, each in its own transaction, in id order. The store's
+        part of a page is then only a read of what is stored in its range, the
+        classification and the insert, and the writes (which release the GIL) hide
+        behind the fetch. At most three pages are in memory: one being written, one
+        waiting, one being fetched.
         """
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bip-sync-fetch") as pool:
+        with _Prefetch(self.fetch_page, start) as pages:
             lo = start
-            pending = pool.submit(self.export, from_id=lo, to_id=lo + self.page_size - 1)
-            while True:
-                rows = pending.result()
-                ids = [response_id(r) for r in rows]
-                if not ids:
-                    return lo
-                hi = lo + self.page_size - 1
-                if min(ids) < lo or max(ids) > hi:
-                    raise LimeSurveyError(
-                        f"Survey {self.sid}: LimeSurvey returned response ids outside the "
-                        f"asked range {lo}–{hi}.", method="export_responses",
-                        hint="The server ignores from/to bounds; nothing past this page was "
-                        "stored. Report this with the LimeSurvey version.")
-                top = max(ids)
-                pending = pool.submit(self.export, from_id=top + 1,
-                                      to_id=top + self.page_size)
-                self.apply(rows, id_range=(lo, top))
+            for top, fetched, records in pages:
+                self.write(records, range(lo, top + 1), fetched, id_range=(lo, top))
                 lo = top + 1
+            return lo
 
     def probe_after(self, lo: int) -> int | None:
         """First existing response id >= lo (None if none). Marks stored ids skipped as gone."""

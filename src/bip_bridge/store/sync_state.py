@@ -8,6 +8,8 @@ functions of :mod:`bip_bridge.sync`; this module only reads and writes.
 
 from __future__ import annotations
 
+import itertools
+import operator
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -139,8 +141,9 @@ def cursor_of(engine: sa.Engine, sid: int) -> int:
         return read_cursor(conn, sid)
 
 
-_INSERT_COLUMNS = ("sid", "response_id", "pseudonym", "wave", "submitted_at", "complete", "data",
-                   "data_hash", "first_run_id", "last_run_id", "deleted_in_source")
+_INSERT_COLUMNS = ("response_id", "pseudonym", "wave", "submitted_at", "complete", "data",
+                   "data_hash")  # bound per row; sid and the run ids are the page's constants
+_row_values = operator.itemgetter(*_INSERT_COLUMNS)
 
 
 def _max_parameters(conn: sa.Connection) -> int:
@@ -159,20 +162,27 @@ def _bulk_insert(conn: sa.Connection, rows: list[dict[str, Any]], run_id: int) -
     while the next page is parsed on the fetch thread, taking it back costs up to a
     switch interval each time; a 1,000-row executemany then took several times its own
     work. One statement per page is one step. Core's per-row parameter processing is
-    skipped too: the values are already plain (the JSON is text from ``RawJSON``).
+    skipped too (the values are already plain), and the columns that are the same for
+    the whole page (sid, run ids, not deleted) are integer literals rather than
+    parameters: binding is the part of the insert that holds the GIL.
     """
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    # only constant identifiers and placeholders are formatted in; values are parameters
-    one = f"({', '.join([mark] * len(_INSERT_COLUMNS))})"
-    head = f"INSERT INTO {responses.name} ({', '.join(_INSERT_COLUMNS)}) VALUES "  # noqa: S608
+    sids = {r["sid"] for r in rows}
+    if len(sids) != 1:
+        raise ValueError("a bulk insert holds the responses of one survey")
+    # Only identifiers, placeholders and integers (int() of our own ids) are formatted
+    # in; every value that came from LimeSurvey is a bound parameter.
+    constants = f"{int(sids.pop())}, {int(run_id)}, {int(run_id)}, FALSE"
+    one = f"({', '.join([mark] * len(_INSERT_COLUMNS))}, {constants})"
+    columns = ", ".join((*_INSERT_COLUMNS, "sid", "first_run_id", "last_run_id",
+                         "deleted_in_source"))
+    head = f"INSERT INTO {responses.name} ({columns}) VALUES "  # noqa: S608
     per_statement = max(1, _max_parameters(conn) // len(_INSERT_COLUMNS))
     for start in range(0, len(rows), per_statement):
         chunk = rows[start:start + per_statement]
-        params: list[Any] = []
-        for r in chunk:
-            params += (r["sid"], r["response_id"], r["pseudonym"], r["wave"], r["submitted_at"],
-                       r["complete"], _json_text(r["data"]), r["data_hash"], run_id, run_id,
-                       False)
+        params = list(itertools.chain.from_iterable(map(_row_values, chunk)))
+        for i in range(5, len(params), len(_INSERT_COLUMNS)):  # the JSON: RawJSON -> text
+            params[i] = _json_text(params[i])
         conn.exec_driver_sql(head + ", ".join([one] * len(chunk)), tuple(params))
 
 
@@ -241,24 +251,30 @@ def _advance_cursor(conn: sa.Connection, sid: int, cursor: int) -> None:
 
     One upsert statement (SQLite and PostgreSQL both have ``ON CONFLICT``) rather than a
     read and a write: a page's transaction is then BEGIN, the read of what is stored,
-    the insert, this, and COMMIT.
+    the insert, this, and COMMIT. The statement is built once per dialect.
     """
+    stmt = _CURSOR_UPSERTS.get(conn.dialect.name)
+    if stmt is None:
+        stmt = _CURSOR_UPSERTS[conn.dialect.name] = _cursor_upsert(conn.dialect.name)
+    conn.execute(stmt, {"c_sid": sid, "c_max": cursor, "c_at": now()})
+
+
+_CURSOR_UPSERTS: dict[str, Any] = {}
+
+
+def _cursor_upsert(dialect: str) -> Any:
     insert: Any
-    if conn.dialect.name == "sqlite":
+    if dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert
-    elif conn.dialect.name == "postgresql":
+    elif dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported stores
-        if cursor > read_cursor(conn, sid):
-            moved = conn.execute(sync_cursors.update().where(sync_cursors.c.sid == sid)
-                                 .values(max_response_id=cursor, updated_at=now()))
-            if moved.rowcount == 0:
-                conn.execute(sync_cursors.insert().values(sid=sid, max_response_id=cursor,
-                                                          updated_at=now()))
-        return
-    stmt = insert(sync_cursors).values(sid=sid, max_response_id=cursor, updated_at=now())
-    conn.execute(stmt.on_conflict_do_update(
+        raise NotImplementedError(f"no cursor upsert for {dialect}")
+    stmt = insert(sync_cursors).values(sid=sa.bindparam("c_sid"),
+                                       max_response_id=sa.bindparam("c_max"),
+                                       updated_at=sa.bindparam("c_at"))
+    return stmt.on_conflict_do_update(
         index_elements=[sync_cursors.c.sid],
         set_={"max_response_id": stmt.excluded.max_response_id,
               "updated_at": stmt.excluded.updated_at},
-        where=sync_cursors.c.max_response_id < stmt.excluded.max_response_id))
+        where=sync_cursors.c.max_response_id < stmt.excluded.max_response_id)
