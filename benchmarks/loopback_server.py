@@ -108,6 +108,6 @@ def serve(n: int, port: int = 0) -> ThreadingHTTPServer:
 
 if __name__ == "__main__":
     server = serve(int(sys.argv[1]) if len(sys.argv) > 1 else 50_000)
-    host, port = server.server_address[:2]
-    print(f"http://{host}:{port}/index.php/admin/remotecontrol", flush=True)
+    port = server.server_address[1]
+    print(f"http://127.0.0.1:{port}/index.php/admin/remotecontrol", flush=True)
     server.serve_forever()

@@ -172,7 +172,8 @@ def _bulk_insert(conn: sa.Connection, rows: list[dict[str, Any]], run_id: int) -
         raise ValueError("a bulk insert holds the responses of one survey")
     # Only identifiers, placeholders and integers (int() of our own ids) are formatted
     # in; every value that came from LimeSurvey is a bound parameter.
-    constants = f"{int(sids.pop())}, {int(run_id)}, {int(run_id)}, FALSE"
+    false = "0" if conn.dialect.name == "sqlite" else "FALSE"
+    constants = f"{int(sids.pop())}, {int(run_id)}, {int(run_id)}, {false}"
     one = f"({', '.join([mark] * len(_INSERT_COLUMNS))}, {constants})"
     columns = ", ".join((*_INSERT_COLUMNS, "sid", "first_run_id", "last_run_id",
                          "deleted_in_source"))
