@@ -247,3 +247,15 @@ def test_report_on_an_empty_store_says_why_it_is_empty(tmp_path: Path) -> None:
         "The store holds no responses yet, so the report is empty: run `bip-bridge sync` "
         "first (it pulls the answers from LimeSurvey).",
     ]
+
+
+def test_unopenable_sqlite_store_names_the_file_not_a_server(tmp_path: Path) -> None:
+    from bip_bridge.errors import StoreError
+    from bip_bridge.store import open_store
+
+    not_a_db = tmp_path / "notes.sqlite"
+    not_a_db.write_bytes(b"this is not a database, just some notes " * 100)
+    with pytest.raises(StoreError) as info:
+        open_store(f"sqlite:///{not_a_db}")
+    assert info.value.hint is not None
+    assert "SQLite file" in info.value.hint and "database server" not in info.value.hint

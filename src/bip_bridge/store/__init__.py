@@ -198,10 +198,19 @@ def open_store(url: str) -> sa.Engine:
         detail = _scrub(str(getattr(exc, "orig", None) or exc).strip().splitlines()[0], url)
         raise StoreError(
             f"Cannot open the store {safe_url(url)}: {detail}",
-            hint="Check that the database server runs and [store] url is right "
-            "(PostgreSQL passwords go in PGPASSWORD or ~/.pgpass, never in the URL).",
+            hint=_open_hint(url),
         ) from None
     return engine
 
 
 __all__ = ["RawJSON", "create_store_engine", "migrate", "open_store", "safe_url", "schema"]
+
+
+def _open_hint(url: str) -> str:
+    """What to check when the store cannot be opened, for the kind of database in ``url``."""
+    if url.startswith("sqlite"):
+        return ("Check that [store] url names a SQLite file in a folder that exists and that "
+                "the user running bip-bridge may write (the file and its -wal/-shm companions), "
+                "and that the file is a bip-bridge store, not another kind of file.")
+    return ("Check that the database server runs and [store] url is right "
+            "(PostgreSQL passwords go in PGPASSWORD or ~/.pgpass, never in the URL).")
