@@ -238,7 +238,7 @@ def report_context(
     quality_counts: list[tuple[str, int]] = []
     if kind_column is not None and not quality.empty:
         counts = quality[kind_column].astype(str).value_counts()
-        quality_counts = sorted(((str(k), int(v)) for k, v in counts.items()),
+        quality_counts = sorted(((_kind_label(str(k), t), int(v)) for k, v in counts.items()),
                                 key=lambda kv: (-kv[1], kv[0]))
     n_participants = int(indices["pseudonym"].nunique()) if "pseudonym" in indices else 0
     n_periods = 0
@@ -265,6 +265,12 @@ def report_context(
         "method": t("method_text", p_min=model.p_min_answers, p_count=len(model.p_items),
                     c_min=model.c_min_answers, c_count=len(model.c_items)),
     }
+
+
+def _kind_label(kind: str, t: Translator) -> str:
+    """A data-quality kind in the report's language, with its code for the CSV reader."""
+    label = t(f"dq_{kind}")
+    return kind if label == f"dq_{kind}" else f"{label} ({kind})"
 
 
 def render_report_html(
