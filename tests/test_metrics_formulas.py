@@ -249,3 +249,21 @@ def test_empty_inputs_give_empty_frames_with_columns():
     for name, table in result.frames().items():
         assert table.empty, name
     assert list(result.cohort.columns)[:4] == ["measure", "grouping", "group", "n"]
+
+
+def test_late_wave_compares_calendar_days_and_clamps_to_the_month_end():
+    """Wave 2 falls due 6 months after the wave-0 day; a wave-1 answer on that day is late."""
+    m = tiny_model()
+    rows = []
+    for i, (pseudo, base, answered) in enumerate([
+        ("A", "2024-01-31 23:59:59", "2024-07-31 08:00:00"),  # due 31 July: late
+        ("B", "2023-11-30 10:00:00", "2024-05-29 23:59:59"),  # due 30 May: in time
+        ("C", "2023-08-31 10:00:00", "2024-02-29 00:00:00"),  # 31 Aug + 6 = 29 Feb: late
+    ]):
+        rows += [p_row(m, 2 * i + 1, pseudo, "0", {}, submit=base),
+                 p_row(m, 2 * i + 2, pseudo, "1", {}, submit=answered)]
+    dq = compute_metrics(frame(rows), frame([]), m).data_quality
+    result = dq[["kind", "pseudonym", "wave", "response_id"]].to_dict("records")
+    expected = [{"kind": "late_wave", "pseudonym": "A", "wave": 1, "response_id": 2},
+                {"kind": "late_wave", "pseudonym": "C", "wave": 1, "response_id": 6}]
+    assert result == expected

@@ -12,8 +12,6 @@ from bip_bridge.metrics.progression import indices_frame, join, periods_frame, s
 from bip_bridge.metrics.result import DATA_QUALITY_COLUMNS, MetricsResult
 from bip_bridge.model import CASEWORKER, PARTICIPANT, MeasurementModel
 
-_MONTH_SECONDS = 32 * 86400  # more than any month: (month, second-in-month) as one number
-
 
 def compute_metrics(
     participant_responses: pd.DataFrame,
@@ -105,24 +103,40 @@ def _caseworker_without_participant(p: pd.DataFrame, c: pd.DataFrame) -> pd.Data
     return _rows_finding(lonely, CASEWORKER, "caseworker_without_participant", detail)
 
 
-def _month_clock(seconds: np.ndarray) -> np.ndarray:
-    """A time as (months since 1970) · a month's seconds + seconds into the month."""
-    when = seconds.astype("datetime64[s]")
-    month = when.astype("datetime64[M]")
-    into = (when - month.astype("datetime64[s]")).astype(np.int64)
-    clock = month.astype(np.int64) * _MONTH_SECONDS + into
-    return np.where(seconds < -(2**61), np.nan, clock.astype(float))
+def _add_months(days: np.ndarray, months: np.ndarray) -> np.ndarray:
+    """Days since 1970 plus whole calendar months, as :func:`bip_bridge.waves.due_date`.
+
+    The day of the month is kept where the target month has it, else the month's last
+    day (31 January + 3 months = 30 April), so "the day wave k+1 fell due" is the same
+    day the wave calendar uses.
+    """
+    day = days.astype("datetime64[D]")
+    month = day.astype("datetime64[M]")
+    into = (day - month.astype("datetime64[D]")).astype(np.int64)
+    target = month + months.astype("timedelta64[M]")
+    start = target.astype("datetime64[D]")
+    length = ((target + 1).astype("datetime64[D]") - start).astype(np.int64)
+    return start.astype(np.int64) + np.minimum(into, length - 1)
 
 
 def _late(counted: pd.DataFrame, questionnaire: str, interval: int) -> pd.DataFrame:
-    """Wave k submitted on or after the day wave k+1 fell due (counted from wave 0)."""
-    clock = pd.Series(_month_clock(counted["submitted_s"].to_numpy(dtype=np.int64)),
-                      index=counted.index)
+    """Wave k submitted on or after the day wave k+1 fell due (counted from wave 0).
+
+    Compared by calendar day, not time of day: a wave-1 answer given on the day wave 2
+    fell due is late, whatever the hour of the wave-0 answer.
+    """
+    seconds = counted["submitted_s"].to_numpy(dtype=np.int64)
+    readable = seconds > -(2**61)
+    day = pd.Series(np.where(readable, seconds // 86400, 0), index=counted.index)
     wave = counted["wave"].to_numpy(dtype="int64")
-    baseline = clock[wave == 0].groupby(counted.loc[wave == 0, "pseudonym"]).first()
+    is_base = (wave == 0) & readable
+    baseline = day[is_base].groupby(counted.loc[is_base, "pseudonym"]).first()
     base = counted["pseudonym"].map(baseline).to_numpy(dtype=float, na_value=np.nan)
-    due_next = base + (wave + 1) * interval * _MONTH_SECONDS
-    late = (wave >= 1) & (clock.to_numpy() >= due_next)
+    known = (wave >= 1) & readable & ~np.isnan(base)
+    due_next = np.zeros(len(counted), dtype=np.int64)
+    due_next[known] = _add_months(base[known].astype(np.int64),
+                                  (wave[known] + 1) * interval)
+    late = known & (day.to_numpy() >= due_next)
     rows = counted[late]
     detail = (
         "submitted " + rows["submitdate"].astype("str")
