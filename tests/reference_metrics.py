@@ -62,11 +62,20 @@ def _whole(value: Any) -> int | None:
 
 
 def _text(value: Any) -> str | None:
-    return None if _empty(value) else str(value)
+    """A text cell without surrounding whitespace (decision, docs/metrics.md)."""
+    return None if _empty(value) else str(value).strip()
 
 
-def _when(value: Any) -> datetime:
-    return datetime.fromisoformat(str(value).strip())
+def _when(value: Any) -> datetime | None:
+    """LimeSurvey's ``YYYY-MM-DD HH:MM:SS``; None when set but unreadable.
+
+    Decision (docs/metrics.md): a set but unreadable submitdate is still complete; it
+    ranks before every readable one among duplicates and is never judged late.
+    """
+    try:
+        return datetime.strptime(str(value), "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return None
 
 
 def add_months(day: date, months: int) -> date:
@@ -86,7 +95,7 @@ class Response:
     sid: Any
     pseudonym: str
     wave: int
-    submitted: datetime
+    submitted: datetime | None
     caseworker: str | None
     status: str | None
     items: dict[str, float | None]  # indicator code -> score or None
@@ -134,7 +143,8 @@ def _counted(rows: list[Row], questionnaire: str, model: MeasurementModel,
         # the later submitdate counts; ties: the higher id, then the higher sid
         def rank(row: Row) -> tuple[datetime, int, Any]:
             sid = row.get("sid")
-            return (_when(row["submitdate"]), int(row["id"]), 0 if _empty(sid) else sid)
+            when = _when(row["submitdate"]) or datetime.min
+            return (when, int(row["id"]), 0 if sid is None or _empty(sid) else int(sid))
 
         winner = max(group, key=rank)
         for other in group:
@@ -261,9 +271,9 @@ def reference_metrics(participant: list[Row], caseworker: list[Row], model: Meas
             "p_items_answered": p_count, "c_items_answered": c_count,
         }
     for (pseudonym, _wave), row in index.items():
-        base = index.get((pseudonym, 0))
-        row["p_change_baseline"] = _minus(row["p_index"], base["p_index"]) if base else None
-        row["c_change_baseline"] = _minus(row["c_index"], base["c_index"]) if base else None
+        first = index.get((pseudonym, 0))
+        row["p_change_baseline"] = _minus(row["p_index"], first["p_index"]) if first else None
+        row["c_change_baseline"] = _minus(row["c_index"], first["c_index"]) if first else None
 
     # periods --------------------------------------------------------------------------
     periods: list[Row] = []
@@ -350,7 +360,8 @@ def reference_metrics(participant: list[Row], caseworker: list[Row], model: Meas
     for questionnaire, responses in (("P", p_resp), ("C", c_resp)):
         for (pseudonym, wave), response in responses.items():
             base = responses.get((pseudonym, 0))
-            if wave < 1 or base is None:
+            if wave < 1 or base is None or base.submitted is None \
+                    or response.submitted is None:
                 continue
             next_due = add_months(base.submitted.date(), (wave + 1) * wave_interval_months)
             if response.submitted.date() >= next_due:

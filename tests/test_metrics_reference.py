@@ -33,7 +33,7 @@ KEYS = {
     "indices": ("pseudonym", "wave"),
     "periods": ("pseudonym", "period"),
 }
-DQ_KEY = ("kind", "questionnaire", "pseudonym", "wave", "response_id")
+DQ_KEY = ("kind", "questionnaire", "pseudonym", "wave", "response_id", "sid")
 
 
 def _plain(value: Any) -> Any:
@@ -47,8 +47,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _rows(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """Input rows exactly as given (None stays None)."""
+    return [{str(k): v for k, v in row.items()} for row in table.to_dict("records")]
+
+
 def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: _plain(v) for k, v in row.items()}
+    return [{str(k): _plain(v) for k, v in row.items()}
             for row in table.astype(object).to_dict("records")]
 
 
@@ -77,8 +82,8 @@ def assert_same_metrics(participant: pd.DataFrame, caseworker: pd.DataFrame,
                         wave_interval_months: int = 3) -> Reference:
     result = compute_metrics(participant, caseworker, model, min_cell=min_cell,
                              wave_interval_months=wave_interval_months)
-    reference = reference_metrics(participant.to_dict("records"),
-                                  caseworker.to_dict("records"), model, min_cell=min_cell,
+    reference = reference_metrics(_rows(participant), _rows(caseworker), model,
+                                  min_cell=min_cell,
                                   wave_interval_months=wave_interval_months)
     for name, key in KEYS.items():
         got = sorted(_records(getattr(result, name)), key=lambda r: _sort_key(r, key))
@@ -119,21 +124,21 @@ def test_synthetic_cohorts_agree(seed: int, n: int, waves: int, model_name: str,
 
 # --- messy generated input ----------------------------------------------------------------
 
-PSEUDONYMS = ("A", "B", "C") * 4 + (None, "")
+PSEUDONYMS = ("A", "B", "C") * 4 + (None, "", " ", "A ")
 SCALE_JUNK = (None, "", "99", "0", "11", "-1", "5.5", "x", "7.0", "100", 7, 3.0, " 5")
 INS_JUNK = (None, "", "3", "-1", "99", "x", "1.0")
 GAP_JUNK = (None, "", "0", "0", "1", "13", "14", "-1", "2.5", "x")
-STATUS_JUNK = (None, "", "work", "UNKNOWN")
+STATUS_JUNK = (None, "", " ", "work", "UNKNOWN")
 WAVES = ("0", "1", "2", "3", "4") * 4 + ("2.0", 3, "", None, "-1", "x", "1.5")
 SUBMITS = ("2024-01-10 10:00:00", "2024-04-12 09:00:00", "2024-07-20 12:00:00",
            "2024-10-11 08:30:00", "2025-01-15 15:00:00", "2025-06-01 10:00:00",
            "2024-01-31 23:59:59", "2024-04-30 00:00:01", "2024-07-31 08:00:00",
-           "2024-01-10 10:00:00", "2024-04-12 09:00:00", None, "")
-CASEWORKERS = ("CW1", "CW1", "CW2", None, "")
+           "2024-01-10 10:00:00", "2024-04-12 09:00:00", "not a date", None, "")
+CASEWORKERS = ("CW1", "CW1", "CW2", None, "", " CW2", " ")
 
 
 @st.composite
-def _answer(draw: st.DrawFn, model: MeasurementModel) -> str | None:
+def _answer(draw: st.DrawFn, model: MeasurementModel) -> Any:
     if draw(st.integers(0, 9)) == 0:
         return draw(st.sampled_from(SCALE_JUNK))
     return str(draw(st.integers(model.scale_min, model.scale_max)))
@@ -146,12 +151,13 @@ def _response(draw: st.DrawFn, model: MeasurementModel, questionnaire: str,
     wave = draw(st.sampled_from(WAVES))
     submit = draw(st.sampled_from(SUBMITS))
     cw = draw(st.sampled_from(CASEWORKERS))
-    status = draw(st.sampled_from(model.statuses) | st.sampled_from(STATUS_JUNK))
+    status = draw(st.sampled_from(model.statuses) | st.sampled_from(STATUS_JUNK)
+                  | st.sampled_from(model.statuses).map(lambda s: f"{s} "))
     codes = model.p_items if questionnaire == "P" else (*model.c_items, model.belief_code)
     pattern = draw(st.sampled_from(("answers",) * 4 + ("all_missing", "few")))
     if pattern == "all_missing":
         missing = str(model.missing_code)
-        answers: dict[str, str | None] = {code: missing for code in codes}
+        answers: dict[str, Any] = {code: missing for code in codes}
     else:
         answers = {code: draw(_answer(model)) for code in codes}
         if pattern == "few":  # just below (or at) the index threshold
@@ -174,7 +180,15 @@ def _frames(draw: st.DrawFn, model: MeasurementModel) -> tuple[pd.DataFrame, pd.
     for questionnaire in ("P", "C"):
         size = draw(st.integers(0, 18))
         ids = draw(st.lists(st.integers(1, 40), min_size=size, max_size=size, unique=True))
-        out.append(frame([draw(_response(model, questionnaire, rid)) for rid in ids]))
+        rows = [draw(_response(model, questionnaire, rid)) for rid in ids]
+        if draw(st.booleans()):  # CSV exports give every cell as text
+            rows = [{**row, "id": str(row["id"])} for row in rows]
+        if draw(st.booleans()):  # two template versions concatenated: ids repeat per survey
+            for row in rows:  # (sid, id) stays unique, ids repeat across the two surveys
+                row["sid"] = draw(st.sampled_from((111111, 222222)))
+                if row["sid"] == 222222:
+                    row["id"] = 41 - int(row["id"])
+        out.append(frame(rows))
     return out[0], out[1]
 
 
