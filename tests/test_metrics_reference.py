@@ -192,7 +192,7 @@ def _frames(draw: st.DrawFn, model: MeasurementModel) -> tuple[pd.DataFrame, pd.
     return out[0], out[1]
 
 
-MESSY = settings(max_examples=40, deadline=None,
+MESSY = settings(max_examples=30, deadline=None,
                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
