@@ -29,10 +29,12 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 DEFAULT_CONFIG_NAME = "bip-bridge.toml"
-ENV_CONFIG = "BIP_BRIDGE_CONFIG"
-ENV_LS_PASSWORD = "BIP_BRIDGE_LIMESURVEY_PASSWORD"  # noqa: S105 (a variable name)
-ENV_PSEUDONYM_KEY = "BIP_BRIDGE_PSEUDONYM_KEY"
-ENV_SMTP_PASSWORD = "BIP_BRIDGE_SMTP_PASSWORD"  # noqa: S105 (a variable name)
+ENV_PREFIX = "BIP_BRIDGE_"
+ENV_CONFIG = ENV_PREFIX + "CONFIG"
+# Names of the environment variables that hold secrets (never the secrets themselves).
+LS_PASSWORD_VARIABLE = ENV_PREFIX + "LIMESURVEY_PASSWORD"
+ENV_PSEUDONYM_KEY = ENV_PREFIX + "PSEUDONYM_KEY"
+SMTP_PASSWORD_VARIABLE = ENV_PREFIX + "SMTP_PASSWORD"
 SECRET_WORDS = ("password", "passwd", "secret", "pseudonym_key", "api_key", "token")
 LANGUAGES = ("sv", "da", "en")
 
@@ -113,8 +115,8 @@ class Settings:
         if not self.limesurvey.password:
             raise ConfigError(
                 "No LimeSurvey password is set.",
-                hint=f"Set {ENV_LS_PASSWORD}, or {ENV_LS_PASSWORD}_FILE with the path of a "
-                "file that holds it (readable only by the user that runs bip-bridge).",
+                hint=f"Set {LS_PASSWORD_VARIABLE}, or {LS_PASSWORD_VARIABLE}_FILE with the path "
+                "of a file that holds it (readable only by the user that runs bip-bridge).",
             )
         return self.limesurvey.password
 
@@ -226,9 +228,9 @@ class _Reader:
 
 def _check_no_secrets(data: Mapping[str, Any], problems: list[Problem], prefix: str = "") -> None:
     hints = {
-        "limesurvey": ENV_LS_PASSWORD,
+        "limesurvey": LS_PASSWORD_VARIABLE,
         "privacy": ENV_PSEUDONYM_KEY,
-        "smtp": ENV_SMTP_PASSWORD,
+        "smtp": SMTP_PASSWORD_VARIABLE,
     }
     for key, value in data.items():
         section = prefix or key
@@ -345,7 +347,7 @@ def settings_from_mapping(
                 Problem(
                     "[limesurvey] url",
                     "the URL contains credentials",
-                    f"a URL without user:password@ (password in {ENV_LS_PASSWORD})",
+                    f"a URL without user:password@ (password in {LS_PASSWORD_VARIABLE})",
                 )
             )
     username = ls.get("username", str, "", "the LimeSurvey user name")
@@ -368,7 +370,7 @@ def settings_from_mapping(
                 "the path of a PEM CA bundle",
             )
         )
-    password = read_secret(ENV_LS_PASSWORD, env, problems)
+    password = read_secret(LS_PASSWORD_VARIABLE, env, problems)
 
     # --- [store]
     st = _Reader(table("store"), "store", problems, {"url"})
@@ -486,7 +488,7 @@ def settings_from_mapping(
             host=host,
             port=sm.int_range("port", 587, 1, 65535),
             username=sm.get("username", str, None, "the SMTP user name"),
-            password=read_secret(ENV_SMTP_PASSWORD, env, problems),
+            password=read_secret(SMTP_PASSWORD_VARIABLE, env, problems),
             starttls=sm.get("starttls", bool, True, "true or false"),
             sender=sm.get("sender", str, "", "the From address"),
             recipients=tuple(recipients),
