@@ -249,6 +249,8 @@ def live_survey(api: LimeSurveyAPI, sid: int) -> LiveSurvey:
         qid = int(p["qid"])
         qprops = api.get_question_properties(qid, ["answeroptions", "attributes"])
         options = qprops.get("answeroptions")
+        if isinstance(options, list):  # PHP's json_encode: codes 0..n-1 arrive as a list
+            options = {str(i): option for i, option in enumerate(options)}
         answers = tuple(sorted(str(c) for c in options)) if isinstance(options, Mapping) else ()
         code = str(p.get("title"))
         questions[code] = QuestionShape(type=str(p.get("type")),
