@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 import sqlalchemy as sa
 import yaml
 from click.testing import CliRunner
@@ -99,6 +100,42 @@ def test_dry_run_prints_the_plan_and_changes_nothing(
 def _question(emulator: Any, sid: int, code: str) -> Any:
     return next(q for q in emulator.core.surveys[sid].questions.values()
                 if q.title == code and not q.parent_qid)
+
+
+def _raw_result(emulator: Any, method: str, *params: Any) -> Any:
+    """``result`` of one raw JSON-RPC call (the body as LimeSurvey writes it)."""
+    def post(m: str, p: list[Any]) -> Any:
+        reply = requests.post(emulator.url, json={"method": m, "params": p, "id": 1},
+                              timeout=10)
+        return reply.json()["result"]
+
+    key = post("get_session_key", [EMULATOR_USER, EMULATOR_PASSWORD])
+    try:
+        return post(method, [key, *params])
+    finally:
+        post("release_session_key", [key])
+
+
+def test_answer_codes_0_to_n_minus_1_arrive_as_a_list_and_provisioning_reads_them(
+        ls_client: Any, emulator: Any, store_url: str, templates: TemplateSet) -> None:
+    """LimeSurvey 6.14 (measured) writes INS's answer options, codes 0, 1, 2, as a JSON
+    list (PHP's json_encode of an array keyed 0..n-1). Provisioning's read-back must see
+    the codes in that shape too, instead of reporting them missing and deleting the survey."""
+    scale = templates.questionnaire("caseworker").question("INS").scale
+    assert [a.code for a in scale.answers] == ["0", "1", "2"]
+    engine = open_store(store_url)
+    report = provision(ls_client, engine, templates)
+    assert [(o.kind, o.action) for o in report.outcomes] == [
+        ("participant", "created"), ("caseworker", "created")]
+    ins = _question(emulator, _sids(report)["caseworker"], "INS")
+    options = _raw_result(emulator, "get_question_properties", ins.qid, ["answeroptions"])
+    assert isinstance(options["answeroptions"], list)
+    assert [o["answer"] for o in options["answeroptions"]] == ["Ingen", "En del av tiden",
+                                                              "Hela tiden"]
+    assert ls_client.get_question_properties(ins.qid, ["answeroptions"])["answeroptions"] \
+        .keys() == {"0", "1", "2"}
+    verify_surveys(ls_client, engine, templates)  # no drift either
+    engine.dispose()
 
 
 def test_drift_is_named_by_provision_and_verify(

@@ -13,15 +13,78 @@ Conventions every implementation keeps (they follow the recordings in
 * any other status answer raises :class:`bip_bridge.errors.LimeSurveyRejected`;
 * ids are ints on the way out (``add_response`` returns ``"1"``; we return ``1``);
 * exported responses are dicts with code headings (``PSEUDO``, ``BIPD[JOBTRO]``, ...),
-  ``id`` an int, answers strings or ``None``.
+  ``id`` an int, answers strings or ``None``;
+* a PHP array meant as a map is a dict with string keys, whichever JSON shape LimeSurvey
+  sent (see :func:`php_array`): implementations and callers read every such array
+  through that one helper, never with ``isinstance(..., dict)`` of their own.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 Row = dict[str, Any]
+
+
+def php_array(value: Any) -> dict[str, Any]:
+    """A PHP array meant as a map, from either JSON shape, as a dict with string keys.
+
+    PHP has one array type. ``json_encode`` writes an array whose keys are 0, 1, ...,
+    n-1 in order as a JSON list and every other one as an object, and PHP stores the keys
+    ``"0"``, ``"1"`` as integers. So LimeSurvey 6.14 sends the answer options of a
+    question whose codes are 0, 1, 2 as ``[{...}, {...}, {...}]`` and those of codes
+    A, B as ``{"A": {...}, "B": {...}}``, and an empty map as ``[]``. Here a list becomes
+    ``{"0": ..., "1": ...}``, an object keeps its keys (as strings), and anything that is
+    not an array (``None``, ``False``, a status text such as ``"No available answer
+    options"``) becomes ``{}``. Not recursive: nested arrays are read where they are used.
+    """
+    if isinstance(value, Mapping):
+        return {str(k): v for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return {str(i): v for i, v in enumerate(value)}
+    return {}
+
+
+def php_list(value: Any) -> list[Any]:
+    """A PHP array meant as a list, from either JSON shape (the values in order).
+
+    The counterpart of :func:`php_array`: a PHP list with a gap in its keys (after
+    ``unset`` or ``array_filter``) arrives as an object ``{"0": ..., "2": ...}``; its
+    values are taken in key order (numeric keys by number). Non-arrays become ``[]``.
+    """
+    if isinstance(value, list | tuple):
+        return list(value)
+    if isinstance(value, Mapping):
+        def order(key: Any) -> tuple[int, int, str]:
+            text = str(key)
+            digits = text.lstrip("-")
+            return (0, int(text), "") if digits.isdigit() else (1, 0, text)
+
+        return [value[k] for k in sorted(value, key=order)]
+    return []
+
+
+def attribute_descriptions(raw: Any) -> dict[str, str]:
+    """``attribute_N`` -> its description, by N, from a survey's ``attributedescriptions``.
+
+    LimeSurvey keeps the property as JSON text (``{"attribute_1": {"description":
+    "PSEUDO", ...}}``; older versions a plain string per column); an empty or unreadable
+    value means no attributes. The decoded array goes through :func:`php_array`.
+    """
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw) if raw.strip() else {}
+        except ValueError:
+            return {}
+    numbered: list[tuple[int, str, str]] = []
+    for column, entry in php_array(raw).items():
+        if column.startswith("attribute_") and column[10:].isdigit():
+            fields = php_array(entry)
+            text = fields.get("description", "") if fields else entry
+            numbered.append((int(column[10:]), column, "" if text is None else str(text)))
+    return {column: text for _, column, text in sorted(numbered)}
 
 
 @runtime_checkable

@@ -55,7 +55,7 @@ from tenacity import (
 )
 from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
 
-from bip_bridge.api import Row
+from bip_bridge.api import Row, php_array, php_list
 from bip_bridge.errors import (
     LimeSurveyAuthError,
     LimeSurveyRejected,
@@ -82,6 +82,10 @@ URL_FIX = (
     "https://HOST/index.php/admin/remotecontrol (or .../admin/remotecontrol without "
     "index.php when LimeSurvey uses path URLs)."
 )
+
+# get_question_properties' map-valued properties (PHP arrays read through php_array).
+QUESTION_MAPS = frozenset({"answeroptions", "subquestions", "available_answers", "attributes",
+                           "attributes_lang", "questionl10ns"})
 
 # Status answers that mean "nothing there", per method (api.py conventions).
 _EMPTY_LIST_STATUSES = {
@@ -522,7 +526,7 @@ class LimeSurveyClient:
     # --- surveys ------------------------------------------------------------------------
 
     def list_surveys(self) -> list[Row]:
-        return list(self._checked("list_surveys", empty=[]))
+        return _rows(self._checked("list_surveys", empty=[]))
 
     def import_survey(self, content: bytes, *, file_type: str = "lss", name: str | None = None,
                       survey_id: int | None = None) -> int:
@@ -534,14 +538,15 @@ class LimeSurveyClient:
         self._checked("delete_survey", sid)
 
     def get_survey_properties(self, sid: int, properties: Sequence[str] | None = None) -> Row:
-        return dict(self._checked("get_survey_properties", sid, _list(properties)))
+        return php_array(self._checked("get_survey_properties", sid, _list(properties)))
 
     def set_survey_properties(self, sid: int, properties: Mapping[str, Any]) -> Row:
-        return dict(self._checked("set_survey_properties", sid, dict(properties)))
+        return php_array(self._checked("set_survey_properties", sid, dict(properties)))
 
     def get_language_properties(self, sid: int, language: str,
                                 properties: Sequence[str] | None = None) -> Row:
-        return dict(self._checked("get_language_properties", sid, _list(properties), language))
+        return php_array(self._checked("get_language_properties", sid, _list(properties),
+                                       language))
 
     def activate_tokens(self, sid: int, attributes: Sequence[int]) -> None:
         self._checked("activate_tokens", sid, list(attributes))
@@ -550,21 +555,28 @@ class LimeSurveyClient:
         self._checked("activate_survey", sid)
 
     def list_groups(self, sid: int, language: str | None = None) -> list[Row]:
-        return list(self._checked("list_groups", sid, language, empty=[]))
+        return _rows(self._checked("list_groups", sid, language, empty=[]))
 
     def list_questions(self, sid: int, language: str | None = None) -> list[Row]:
-        return list(self._checked("list_questions", sid, None, language, empty=[]))
+        return _rows(self._checked("list_questions", sid, None, language, empty=[]))
 
     def get_question_properties(self, qid: int, properties: Sequence[str] | None = None,
                                 language: str | None = None) -> Row:
-        return dict(self._checked("get_question_properties", qid, _list(properties), language))
+        """The map-valued properties (``QUESTION_MAPS``) are dicts keyed by str in either
+        JSON shape (answer codes 0, 1, 2 arrive as a list), ``{}`` where LimeSurvey answers
+        a text such as ``No available answer options``."""
+        result = php_array(self._checked("get_question_properties", qid, _list(properties),
+                                         language))
+        for name in QUESTION_MAPS & result.keys():
+            result[name] = php_array(result[name])
+        return result
 
     def get_fieldmap(self, sid: int) -> dict[str, Row]:
-        return dict(self._checked("get_fieldmap", sid))
+        return {name: php_array(entry)
+                for name, entry in php_array(self._checked("get_fieldmap", sid)).items()}
 
     def get_summary(self, sid: int) -> Row:
-        result = self._checked("get_summary", sid)
-        return dict(result) if isinstance(result, dict) else {}  # [] without a tokens table
+        return php_array(self._checked("get_summary", sid))  # [] without a tokens table
 
     # --- participants -------------------------------------------------------------------
 
@@ -572,7 +584,7 @@ class LimeSurveyClient:
                          create_tokens: bool = False) -> list[Row]:
         rows = self._checked("add_participants", sid, [dict(p) for p in participants],
                              create_tokens)
-        return [_int_tid(row) for row in rows]
+        return _rows(rows)
 
     def list_participants(self, sid: int, *, start: int = 0, limit: int = 1000,
                           attributes: Sequence[str] = (),
@@ -580,7 +592,7 @@ class LimeSurveyClient:
         rows = self._checked("list_participants", sid, start, limit, False,
                              list(attributes) if attributes else False,
                              dict(conditions) if conditions else None, empty=[])
-        return [_int_tid(row) for row in rows]
+        return _rows(rows)
 
     def iter_participants(self, sid: int, *, attributes: Sequence[str] = (),
                           conditions: Mapping[str, Any] | None = None,
@@ -597,32 +609,32 @@ class LimeSurveyClient:
 
     def get_participant_properties(self, sid: int, tid: int,
                                    properties: Sequence[str] | None = None) -> Row:
-        return _int_tid(dict(self._checked("get_participant_properties", sid, tid,
-                                           _list(properties))))
+        return _int_tid(php_array(self._checked("get_participant_properties", sid, tid,
+                                                _list(properties))))
 
     def set_participant_properties(self, sid: int, tid: int,
                                    properties: Mapping[str, Any]) -> Row:
-        return _int_tid(dict(self._checked("set_participant_properties", sid, tid,
-                                           dict(properties))))
+        return _int_tid(php_array(self._checked("set_participant_properties", sid, tid,
+                                                dict(properties))))
 
     def delete_participants(self, sid: int, tids: Sequence[int]) -> Row:
         if not tids:
             return {}
-        return dict(self._checked("delete_participants", sid, [int(t) for t in tids]))
+        return php_array(self._checked("delete_participants", sid, [int(t) for t in tids]))
 
     def invite_participants(self, sid: int, tids: Sequence[int]) -> Row:
         """Invite exactly ``tids``; an empty list sends nothing (never "everybody")."""
         if not tids:
             return {}
-        return dict(self._checked("invite_participants", sid, [int(t) for t in tids],
-                                  empty={}))
+        return php_array(self._checked("invite_participants", sid, [int(t) for t in tids],
+                                       empty={}))
 
     def remind_participants(self, sid: int, tids: Sequence[int]) -> Row:
         """Remind exactly ``tids``; an empty list sends nothing (never "everybody")."""
         if not tids:
             return {}
-        return dict(self._checked("remind_participants", sid, None, None,
-                                  [int(t) for t in tids], empty={}))
+        return php_array(self._checked("remind_participants", sid, None, None,
+                                       [int(t) for t in tids], empty={}))
 
     # --- responses ----------------------------------------------------------------------
 
@@ -642,7 +654,7 @@ class LimeSurveyClient:
 
     def get_response_ids(self, sid: int, token: str) -> list[int]:
         result = self._checked("get_response_ids", sid, token, empty=[])
-        return [int(i) for i in result]
+        return [int(i) for i in php_list(result)]
 
     def add_response(self, sid: int, response: Mapping[str, Any]) -> int:
         return _as_int(self._checked("add_response", sid, dict(response)), "add_response")
@@ -693,9 +705,15 @@ def _as_int(value: Any, method: str) -> int:
 
 
 def _int_tid(row: Any) -> Row:
-    if isinstance(row, dict) and isinstance(row.get("tid"), str) and row["tid"].isdigit():
-        return {**row, "tid": int(row["tid"])}
-    return dict(row) if isinstance(row, dict) else row
+    row = php_array(row)
+    if isinstance(row.get("tid"), str) and row["tid"].isdigit():
+        row["tid"] = int(row["tid"])
+    return row
+
+
+def _rows(result: Any) -> list[Row]:
+    """A list of rows (each a PHP map), in either JSON shape; ``tid`` as an int."""
+    return [_int_tid(row) for row in php_list(result)]
 
 
 def _decode_export(result: Any, method: str) -> list[Row]:
@@ -708,17 +726,17 @@ def _decode_export(result: Any, method: str) -> list[Row]:
         raise LimeSurveyUnavailable(f"LimeSurvey's {method} answer is not base64 JSON "
                                     f"({type(exc).__name__}).", method=method) from None
     responses = document.get("responses") if isinstance(document, dict) else None
-    if not isinstance(responses, list):
+    if not isinstance(responses, list | dict):
         raise LimeSurveyUnavailable(f"LimeSurvey's {method} answer has no 'responses' list.",
                                     method=method)
     rows: list[Row] = []
-    for item in responses:
+    for item in php_list(responses):
         # LimeSurvey < 6 wrapped each response as {"<id>": {...}}; 6.x gives the row itself.
         if isinstance(item, dict) and len(item) == 1:
             (only,) = item.values()
             if isinstance(only, dict):
                 item = only
-        rows.append(dict(item))
+        rows.append(php_array(item))
     return rows
 
 

@@ -14,16 +14,14 @@ difference; sync calls it before pulling responses.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
 
 import sqlalchemy as sa
 
-from bip_bridge.api import LimeSurveyAPI
+from bip_bridge.api import LimeSurveyAPI, attribute_descriptions, php_array
 from bip_bridge.errors import LimeSurveyError, NotFound, Problem, SurveyDrift, TemplateError
 from bip_bridge.store import schema
 from bip_bridge.templates import (
@@ -214,22 +212,6 @@ class LiveSurvey:
     equations: dict[str, str | None]  # equation question code -> its equation attribute
 
 
-def _attribute_descriptions(raw: Any) -> tuple[str, ...]:
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw) if raw.strip() else {}
-        except ValueError:
-            raw = {}
-    if not isinstance(raw, Mapping):
-        return ()
-    numbered: list[tuple[int, str]] = []
-    for key, value in raw.items():
-        if str(key).startswith("attribute_") and str(key)[10:].isdigit():
-            desc = value.get("description", "") if isinstance(value, Mapping) else value
-            numbered.append((int(str(key)[10:]), str(desc)))
-    return tuple(desc for _, desc in sorted(numbered))
-
-
 def live_survey(api: LimeSurveyAPI, sid: int) -> LiveSurvey:
     """Read a survey's shape back from LimeSurvey (one call per parent question)."""
     props = api.get_survey_properties(sid, ["language", "additional_languages",
@@ -248,21 +230,17 @@ def live_survey(api: LimeSurveyAPI, sid: int) -> LiveSurvey:
     for p in parents:
         qid = int(p["qid"])
         qprops = api.get_question_properties(qid, ["answeroptions", "attributes"])
-        options = qprops.get("answeroptions")
-        if isinstance(options, list):  # PHP's json_encode: codes 0..n-1 arrive as a list
-            options = {str(i): option for i, option in enumerate(options)}
-        answers = tuple(sorted(str(c) for c in options)) if isinstance(options, Mapping) else ()
+        answers = tuple(sorted(php_array(qprops.get("answeroptions"))))
         code = str(p.get("title"))
         questions[code] = QuestionShape(type=str(p.get("type")),
                                         subquestions=tuple(sorted(subs.get(qid, []))),
                                         answers=answers)
         if p.get("type") == "*":
-            attributes = qprops.get("attributes")
-            equations[code] = (str(attributes.get("equation")) if isinstance(attributes, Mapping)
-                               and attributes.get("equation") is not None else None)
+            equation = php_array(qprops.get("attributes")).get("equation")
+            equations[code] = None if equation is None else str(equation)
     structure = SurveyStructure(languages=languages, questions=questions,
-                                attributes=_attribute_descriptions(
-                                    props.get("attributedescriptions")))
+                                attributes=tuple(attribute_descriptions(
+                                    props.get("attributedescriptions")).values()))
     return LiveSurvey(structure, equations)
 
 

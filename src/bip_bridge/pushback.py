@@ -39,7 +39,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from bip_bridge.api import LimeSurveyAPI
+from bip_bridge.api import LimeSurveyAPI, attribute_descriptions
 from bip_bridge.cells import as_number as _number
 from bip_bridge.errors import LimeSurveyRejected
 from bip_bridge.model import CASEWORKER, PARTICIPANT, MeasurementModel
@@ -218,18 +218,10 @@ def token_values(
 
 def live_attributes(descriptions: Any) -> dict[str, str]:
     """Attribute name -> ``attribute_N`` from a survey's ``attributedescriptions``."""
-    if isinstance(descriptions, str):
-        try:
-            descriptions = json.loads(descriptions) if descriptions.strip() else {}
-        except json.JSONDecodeError:
-            return {}
-    if not isinstance(descriptions, Mapping):
-        return {}
     found: dict[str, str] = {}
-    for column, entry in descriptions.items():
-        name = entry.get("description") if isinstance(entry, Mapping) else entry
-        if isinstance(name, str) and name.strip() and str(column).startswith("attribute_"):
-            found.setdefault(name.strip(), str(column))
+    for column, name in attribute_descriptions(descriptions).items():
+        if name.strip():
+            found.setdefault(name.strip(), column)
     return found
 
 
