@@ -14,11 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import live_support
-from bip_bridge.participants import forget_participant, import_roster, parse_roster, pseudonymise
+from bip_bridge.erasure import forget_participant
+from bip_bridge.participants import import_roster
 from bip_bridge.provision import provision
+from bip_bridge.pseudonyms import pseudonymise
+from bip_bridge.roster import parse_roster
 from bip_bridge.store import open_store
 from bip_bridge.templates import load_templates
-from bip_bridge.waves import iter_tokens, run_waves
+from bip_bridge.tokens import iter_tokens
+from bip_bridge.waves import run_waves
 from test_waves_support import PSEUDONYM_KEY, make_settings, roster_bytes
 
 pytestmark = live_support.LIVE_MARKS

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bip_bridge.participants import normalise_external_id, pseudonymise
+from bip_bridge.pseudonyms import normalise_external_id, pseudonymise
 
 KEY = b"test-key-0123456789abcdef"
 TODAY = date(2026, 3, 1)

@@ -147,7 +147,7 @@ def test_refuses_a_folder_with_other_files(tmp_path: Path, model: Any) -> None:
 
 
 def _frames_from_cohort(cohort: Any, model: Any) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    from bip_bridge.participants import pseudonymise
+    from bip_bridge.pseudonyms import pseudonymise
 
     key = b"test-key-0123456789abcdef"
     pseudo = {r["external_id"]: pseudonymise(r["external_id"], key,

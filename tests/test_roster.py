@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from bip_bridge.errors import DataInvalid, Problem
-from bip_bridge.participants import ROSTER_COLUMNS, parse_roster
+from bip_bridge.roster import ROSTER_COLUMNS, parse_roster
 
 TODAY = date(2026, 3, 15)
 HEADER = ",".join(ROSTER_COLUMNS)

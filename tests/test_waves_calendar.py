@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from bip_bridge.cohort import StoredParticipant, TokenState, WaveState
 from bip_bridge.config import WaveSettings
-from bip_bridge.participants import StoredParticipant
-from bip_bridge.waves import Action, TokenState, WaveState, current_wave, due_actions, due_date
+from bip_bridge.duelist import Action, due_actions
+from bip_bridge.wave_calendar import current_wave, due_date
 
 W = WaveSettings(interval_months=3, reminder_days=(7, 14))
 

@@ -14,23 +14,14 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from bip_bridge.participants import (
-    end_participant,
-    forget_participant,
-    import_roster,
-    parse_roster,
-    pseudonymise,
-)
+from bip_bridge.cohort import CASEWORKER, PARTICIPANT
+from bip_bridge.erasure import forget_participant
+from bip_bridge.participants import end_participant, import_roster
+from bip_bridge.pseudonyms import pseudonymise
+from bip_bridge.roster import parse_roster
 from bip_bridge.store import open_store, schema
-from bip_bridge.waves import (
-    CASEWORKER,
-    PARTICIPANT,
-    Contact,
-    TokenSpec,
-    create_tokens,
-    run_waves,
-    token_for,
-)
+from bip_bridge.tokens import Contact, TokenSpec, create_tokens, token_for
+from bip_bridge.waves import run_waves
 from test_waves_support import (
     C_SID,
     P_SID,

@@ -250,7 +250,7 @@ def register_surveys(engine: Any, p_sid: int = P_SID, c_sid: int = C_SID) -> Non
 
 
 def roster_bytes(*rows: tuple[str, ...]) -> bytes:
-    from bip_bridge.participants import ROSTER_COLUMNS
+    from bip_bridge.roster import ROSTER_COLUMNS
 
     return ("\n".join([",".join(ROSTER_COLUMNS), *(",".join(r) for r in rows)]) + "\n").encode()
 

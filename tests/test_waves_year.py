@@ -15,12 +15,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from bip_bridge.participants import (
-    end_participant,
-    import_roster,
-    parse_roster,
-    pseudonymise,
-)
+from bip_bridge.participants import end_participant, import_roster
+from bip_bridge.pseudonyms import pseudonymise
+from bip_bridge.roster import parse_roster
 from bip_bridge.store import schema
 from bip_bridge.waves import run_waves
 from test_waves_support import (

@@ -251,9 +251,11 @@ def run_demo(
     from bip_bridge.emulator import EmulatorServer
     from bip_bridge.jobs import run_once
     from bip_bridge.limesurvey import connect
-    from bip_bridge.participants import import_roster, parse_roster, pseudonymise
+    from bip_bridge.participants import import_roster
     from bip_bridge.provision import provision
+    from bip_bridge.pseudonyms import pseudonymise
     from bip_bridge.reports import write_reports
+    from bip_bridge.roster import parse_roster
     from bip_bridge.store import open_store
     from bip_bridge.synthetic import generate_cohort
     from bip_bridge.templates import load_templates

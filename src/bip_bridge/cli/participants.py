@@ -48,7 +48,8 @@ def import_(app: AppContext, roster: Path, dry_run: bool) -> None:
     65 invalid roster or an enrolment date that differs from the stored one; 66 file
     not found or no active surveys; 78 no pseudonym key.
     """
-    from bip_bridge.participants import import_roster, read_roster
+    from bip_bridge.participants import import_roster
+    from bip_bridge.roster import read_roster
     from bip_bridge.store import open_store
 
     settings = app.settings
@@ -99,7 +100,8 @@ def end(app: AppContext, external_id: str | None, pseudonym: str | None, reason:
     `waves` run. Running it again changes nothing. Exit codes: 0 done; 66 nobody with
     that id or pseudonym is enrolled; 78 no pseudonym key (with ID).
     """
-    from bip_bridge.participants import end_participant, resolve_pseudonym
+    from bip_bridge.participants import end_participant
+    from bip_bridge.pseudonyms import resolve_pseudonym
     from bip_bridge.store import open_store
 
     external_id, pseudonym = _who(external_id, pseudonym)
@@ -129,8 +131,9 @@ def forget(app: AppContext, external_id: str | None, pseudonym: str | None, yes:
     off, run it again: it completes the erasure. Exit codes: 0 erased (or nothing was
     left); 69/76/77 LimeSurvey unreachable, refusing or wrong credentials.
     """
+    from bip_bridge.erasure import forget_participant
     from bip_bridge.limesurvey import connect
-    from bip_bridge.participants import forget_participant, resolve_pseudonym
+    from bip_bridge.pseudonyms import resolve_pseudonym
     from bip_bridge.store import open_store
     from bip_bridge.templates import load_templates
 
@@ -167,8 +170,9 @@ def list_(app: AppContext) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from bip_bridge.cohort import load_state
     from bip_bridge.store import open_store
-    from bip_bridge.waves import current_wave, load_state
+    from bip_bridge.wave_calendar import current_wave
 
     settings = app.settings
     engine = open_store(settings.store.url)

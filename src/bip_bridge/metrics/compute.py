@@ -104,7 +104,7 @@ def _caseworker_without_participant(p: pd.DataFrame, c: pd.DataFrame) -> pd.Data
 
 
 def _add_months(days: np.ndarray, months: np.ndarray) -> np.ndarray:
-    """Days since 1970 plus whole calendar months, as :func:`bip_bridge.waves.due_date`.
+    """Days since 1970 plus whole calendar months, as :func:`bip_bridge.wave_calendar.due_date`.
 
     The day of the month is kept where the target month has it, else the month's last
     day (31 January + 3 months = 30 April), so "the day wave k+1 fell due" is the same
