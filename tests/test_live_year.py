@@ -27,9 +27,11 @@ import live_support
 from bip_bridge.cli import main
 from bip_bridge.config import load_settings
 from bip_bridge.errors import DataInvalid
-from bip_bridge.participants import import_roster, parse_roster, pseudonymise
+from bip_bridge.participants import import_roster
+from bip_bridge.pseudonyms import pseudonymise
 from bip_bridge.pushback import push_back, pushback_names
 from bip_bridge.reports.build import write_reports
+from bip_bridge.roster import parse_roster
 from bip_bridge.store import open_store, schema
 from bip_bridge.sync import run_sync
 from bip_bridge.templates import load_templates
