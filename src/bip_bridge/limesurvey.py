@@ -535,7 +535,17 @@ class LimeSurveyClient:
                        "import_survey")
 
     def delete_survey(self, sid: int) -> None:
-        self._checked("delete_survey", sid)
+        try:
+            self._checked("delete_survey", sid)
+        except LimeSurveyRejected as err:
+            if err.status != "No permission":
+                raise
+            # LimeSurvey 6.14 checks the permission first: a survey that does not exist
+            # answers "No permission" too (measured).
+            raise LimeSurveyRejected(
+                str(err), method="delete_survey", status=err.status,
+                hint=f"Either survey {sid} does not exist on this server, or the LimeSurvey "
+                "user may not delete it (survey permission 'Delete').") from None
 
     def get_survey_properties(self, sid: int, properties: Sequence[str] | None = None) -> Row:
         return php_array(self._checked("get_survey_properties", sid, _list(properties)))
@@ -712,8 +722,13 @@ def _int_tid(row: Any) -> Row:
 
 
 def _rows(result: Any) -> list[Row]:
-    """A list of rows (each a PHP map), in either JSON shape; ``tid`` as an int."""
-    return [_int_tid(row) for row in php_list(result)]
+    """A list of rows (each a PHP map), in either JSON shape; ``tid`` as an int and
+    ``participant_info`` (list_participants) a map."""
+    rows = [_int_tid(row) for row in php_list(result)]
+    for row in rows:
+        if "participant_info" in row:
+            row["participant_info"] = php_array(row["participant_info"])
+    return rows
 
 
 def _decode_export(result: Any, method: str) -> list[Row]:

@@ -276,7 +276,7 @@ class EmulatorCore:
 
     def get_site_settings(self, sSessionKey: Any, sSetttingName: Any) -> Result:
         settings = {"RPCInterface": self.rpc_interface, "versionnumber": "6.14.0",
-                    "dbversionnumber": "630", "defaultlang": "en", "sitename": "LimeSurvey"}
+                    "dbversionnumber": 630, "defaultlang": "en", "sitename": "LimeSurvey"}
         if sSetttingName in settings:
             return settings[sSetttingName]
         return _status("Invalid setting")
@@ -445,8 +445,8 @@ class EmulatorCore:
 
     def delete_survey(self, sSessionKey: Any, iSurveyID: Any) -> Result:
         survey = self._survey(iSurveyID)
-        if survey is None:
-            return _status("Error: Invalid survey ID")
+        if survey is None:  # 6.14 (measured): the permission check fails first
+            return _status("No permission")
         del self.surveys[survey.sid]
         return _status("OK")
 
@@ -938,7 +938,11 @@ class EmulatorCore:
             subject=fill(subject, with_links=False), body=fill(body, with_links=True),
         )
 
-    def _send(self, survey: Survey, tokens: list[dict[str, Any]], kind: str) -> Result:
+    def _send(self, survey: Survey, tokens: list[dict[str, Any]], kind: str,
+              eligible: int) -> Result:
+        """Mail ``tokens``; ``eligible`` counts every token of the survey that could have
+        been mailed (any tid): 6.14 reports ``eligible - sent`` as "N left to send" even
+        when only some tids were asked for (measured: invite tid 1 of 3 -> "2 left")."""
         stamp = self._now_text(seconds=False)
         result: dict[str, Any] = {}
         for token in tokens:
@@ -951,7 +955,7 @@ class EmulatorCore:
             name = f"{token.get('firstname') or ''} {token.get('lastname') or ''}".strip()
             result[str(token["tid"])] = {"name": name, "email": token.get("email"),
                                          "status": "OK", "warning": None, "error": None}
-        result["status"] = "0 left to send"
+        result["status"] = f"{eligible - len(tokens)} left to send"
         return result
 
     def _candidates(self, survey: Survey, ids: Any) -> list[dict[str, Any]]:
@@ -969,10 +973,11 @@ class EmulatorCore:
         survey = self._token_table(iSurveyID)
         if not isinstance(survey, Survey):
             return survey
+        eligible = [t for t in self._candidates(survey, None) if t.get("sent") == "N"]
         tokens = [t for t in self._candidates(survey, aTokenIds) if t.get("sent") == "N"]
         if not tokens:
             return _status("Error: No candidate tokens")
-        return self._send(survey, tokens, "invite")
+        return self._send(survey, tokens, "invite", len(eligible))
 
     def remind_participants(
         self, sSessionKey: Any, iSurveyID: Any, iMinDaysBetween: Any = None,
@@ -999,10 +1004,11 @@ class EmulatorCore:
                 return now - when >= timedelta(days=min_days)
             return True
 
+        eligible = [t for t in self._candidates(survey, None) if due(t)]
         tokens = [t for t in self._candidates(survey, aTokenIds) if due(t)]
         if not tokens:
             return _status("Error: No candidate tokens")
-        return self._send(survey, tokens, "remind")
+        return self._send(survey, tokens, "remind", len(eligible))
 
     # ------------------------------------------------------------------ responses
     def _response_table(self, sid: Any, *, missing: str, inactive: str) -> Survey | dict[str, str]:
