@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import socket
@@ -85,6 +86,24 @@ def test_all_ok(replay: Replay, tmp_path: Path) -> None:
     assert "LimeSurvey 6.14.0" in result.stdout
     assert "2 survey(s) visible" in result.stdout
     assert replay.sent_params()[5][-1] == ["id"]  # the response probe exports only ids
+
+
+@pytest.mark.parametrize(("version", "status"), [
+    ("6.14.0", "OK"), ("6.14.3", "OK"), ("5.6.8", "OK"), ("5.6.12", "OK"),
+    ("6.15.0", "WARN"), ("6.13.2", "WARN"), ("5.3.0", "WARN"), ("7.0.0", "WARN"),
+    ("3.28.76", "WARN"), ("unknown", "WARN"),
+])
+def test_tested_versions_pass_quietly_others_warn_once_naming_them(
+        replay: Replay, tmp_path: Path, version: str, status: str) -> None:
+    body = json.dumps({"id": 1, "result": version, "error": None}).encode()
+    queue_all_ok(replay, body)
+    result = run_check_cli(write_config(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert lines(result)[3] == f"{status} version"
+    assert f"LimeSurvey {version}" in result.stdout
+    assert result.stdout.count("6.14 and the 5.6 LTS line") == (status == "WARN")
+    assert sum(line.startswith("WARN") for line in result.stdout.splitlines()) == (
+        status == "WARN")
 
 
 def test_version_hidden_is_still_ok(replay: Replay, tmp_path: Path) -> None:

@@ -27,6 +27,11 @@ from typing import Any, Protocol, runtime_checkable
 
 Row = dict[str, Any]
 
+# The LimeSurvey release lines the whole bridge ran against live (docs/limesurvey.md):
+# major.minor -> the release tried. `check` passes these quietly and warns on any other.
+TESTED_VERSIONS: dict[str, str] = {"6.14": "6.14.0", "5.6": "5.6.8"}
+TESTED_TEXT = "LimeSurvey 6.14 and the 5.6 LTS line (live runs on 6.14.0 and 5.6.8)"
+
 
 def php_array(value: Any) -> dict[str, Any]:
     """A PHP array meant as a map, from either JSON shape, as a dict with string keys.

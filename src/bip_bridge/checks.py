@@ -11,6 +11,7 @@ the CLI's job.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from typing import Literal
 
 import sqlalchemy as sa
 
-from bip_bridge.api import LimeSurveyAPI
+from bip_bridge.api import TESTED_TEXT, TESTED_VERSIONS, LimeSurveyAPI
 from bip_bridge.config import Settings
 from bip_bridge.errors import (
     EX_NOINPUT,
@@ -34,7 +35,6 @@ from bip_bridge.errors import (
 
 Status = Literal["OK", "WARN", "FAIL"]
 ClientFactory = Callable[[Settings], AbstractContextManager[LimeSurveyAPI]]
-TESTED_MAJOR = 6
 
 
 @dataclass(frozen=True)
@@ -176,16 +176,19 @@ def run_check(settings: Settings, client_factory: ClientFactory | None = None) -
 
 
 def _version_result(version: str | None) -> CheckResult:
+    """OK for a tested release line (major.minor), one WARN naming them for any other."""
     if version is None:
         return CheckResult(
             "version", "OK", "not readable by this user (only superadmins may read it); "
-            "bip-bridge is tested with LimeSurvey 6.14")
-    major = version.split(".", 1)[0]
-    if major.isdigit() and int(major) != TESTED_MAJOR:
-        return CheckResult("version", "WARN", f"LimeSurvey {version}",
-                           hint="bip-bridge is tested with LimeSurvey 6 (6.14); other major "
-                           "versions answer some calls differently.")
-    return CheckResult("version", "OK", f"LimeSurvey {version}")
+            f"bip-bridge is tested with {TESTED_TEXT}")
+    line = re.match(r"\s*(\d+)\.(\d+)", version)
+    if line and f"{int(line.group(1))}.{int(line.group(2))}" in TESTED_VERSIONS:
+        return CheckResult("version", "OK", f"LimeSurvey {version} (a tested version)")
+    return CheckResult(
+        "version", "WARN", f"LimeSurvey {version} is not a tested version",
+        hint=f"bip-bridge is tested with {TESTED_TEXT}. Other versions may answer some "
+        "calls differently: try `bip-bridge provision` and a `sync` on a test server first, "
+        "or use a tested version.")
 
 
 def _survey_results(client: LimeSurveyAPI,

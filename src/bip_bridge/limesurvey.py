@@ -55,7 +55,7 @@ from tenacity import (
 )
 from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
 
-from bip_bridge.api import Row, php_array, php_list
+from bip_bridge.api import TESTED_TEXT, Row, php_array, php_list
 from bip_bridge.errors import (
     LimeSurveyAuthError,
     LimeSurveyRejected,
@@ -410,8 +410,8 @@ class LimeSurveyClient:
                 f"LimeSurvey failed {method} with a PHP error: {message}",
                 method=method, status=redact(message),
                 hint="This LimeSurvey version does not support the call as bip-bridge makes "
-                "it. bip-bridge needs LimeSurvey 6 (tested with 6.14); please report the "
-                "message above.",
+                f"it. bip-bridge is tested with {TESTED_TEXT}; please report the message "
+                "above.",
             )
         if status >= 500 or status in _NOT_PROCESSED_STATUSES:
             text = f"HTTP {status} {response.reason if response is not None else ''}".strip()
