@@ -47,7 +47,8 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str,
         client.close()
         config = tmp_path / "bip-bridge.toml"
         config.write_text(f'[limesurvey]\nurl = "{server.url}"\nusername = "{EMULATOR_USER}"\n'
-                          f'[store]\nurl = "sqlite:///{store}"\n', encoding="utf-8")
+                          f'[store]\nurl = "sqlite:///{store}"\n'
+                          '[waves]\ncaseworker_email = "limesurvey"\n', encoding="utf-8")
         monkeypatch.setenv("BIP_BRIDGE_LIMESURVEY_PASSWORD", EMULATOR_PASSWORD)
         monkeypatch.setenv("BIP_BRIDGE_PSEUDONYM_KEY", KEY)
         roster = tmp_path / "roster.csv"

@@ -217,6 +217,9 @@ P_SID, C_SID = 111111, 222222
 
 
 def make_settings(store_url: str, tmp_path: Any, **waves: Any) -> Any:
+    """Settings for waves tests; LimeSurvey mails caseworkers too unless ``caseworker_email``
+    says "digest" (the digest has its own tests)."""
+    waves.setdefault("caseworker_email", "limesurvey")
     from bip_bridge.config import (
         LimeSurveySettings,
         PrivacySettings,

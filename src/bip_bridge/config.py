@@ -37,6 +37,7 @@ ENV_PSEUDONYM_KEY = ENV_PREFIX + "PSEUDONYM_KEY"
 SMTP_PASSWORD_VARIABLE = ENV_PREFIX + "SMTP_PASSWORD"
 SECRET_WORDS = ("password", "passwd", "secret", "pseudonym_key", "api_key", "token")
 LANGUAGES = ("sv", "da", "en")
+CASEWORKER_EMAIL_MODES = ("digest", "limesurvey")
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,9 @@ class SurveySettings:
 class WaveSettings:
     interval_months: int = 3
     reminder_days: tuple[int, ...] = (7, 14)
+    # digest: one e-mail per caseworker per run, sent by bip-bridge over [smtp];
+    # limesurvey: LimeSurvey's own invitation and reminder per caseworker token
+    caseworker_email: str = "digest"
 
 
 @dataclass(frozen=True)
@@ -441,7 +445,8 @@ def settings_from_mapping(
     c_sid = sv.get("caseworker_sid", int, None, "a LimeSurvey survey id")
 
     # --- [waves]
-    wv = _Reader(table("waves"), "waves", problems, {"interval_months", "reminder_days"})
+    wv = _Reader(table("waves"), "waves", problems,
+                 {"interval_months", "reminder_days", "caseworker_email"})
     interval = wv.int_range("interval_months", 3, 1, 24)
     reminders = wv.get("reminder_days", list, [7, 14], "a list of whole days, e.g. [7, 14]")
     if not all(isinstance(d, int) and not isinstance(d, bool) and 0 < d < 120 for d in reminders):
@@ -458,6 +463,14 @@ def settings_from_mapping(
             Problem("[waves] reminder_days", "days must be increasing and distinct", "e.g. [7, 14]")
         )
         reminders = [7, 14]
+
+    caseworker_email = wv.get("caseworker_email", str, "digest", '"digest" or "limesurvey"')
+    if caseworker_email not in CASEWORKER_EMAIL_MODES:
+        problems.append(
+            Problem("[waves] caseworker_email", f"{caseworker_email!r} is not a choice",
+                    '"digest" (one e-mail per caseworker, over [smtp]) or "limesurvey"')
+        )
+        caseworker_email = "digest"
 
     # --- [sync]
     sy = _Reader(table("sync"), "sync", problems, {"page_size", "pushback"})
@@ -524,7 +537,8 @@ def settings_from_mapping(
             participant_sid=p_sid,
             caseworker_sid=c_sid,
         ),
-        waves=WaveSettings(interval_months=interval, reminder_days=tuple(reminders)),
+        waves=WaveSettings(interval_months=interval, reminder_days=tuple(reminders),
+                           caseworker_email=caseworker_email),
         sync=SyncSettings(page_size=page_size, pushback=pushback),
         smtp=smtp,
     )
@@ -568,12 +582,14 @@ language = "sv"        # sv, da or en
 [waves]
 interval_months = 3
 reminder_days = [7, 14]
+# caseworker_email = "digest"   # one e-mail per caseworker per run over [smtp];
+#                               # "limesurvey": LimeSurvey's own e-mail per assessment
 
 [sync]
 page_size = 1000
 # pushback = true     # write the latest indices into the LimeSurvey token attributes
 
-# [smtp]              # optional: e-mail the analyst bundle
+# [smtp]              # the caseworker digests and (optional) the analyst bundle
 # host = "smtp.example.org"
 # port = 587
 # username = "bip-bridge"

@@ -88,7 +88,9 @@ def demo_settings(out_dir: Path, url: str, username: str, password: str) -> Sett
         "store": {"url": "sqlite:///bip-bridge.sqlite"},
         "privacy": {"min_cell": 5},
         "reports": {"out_dir": "reports", "language": "sv"},
-        "waves": {"interval_months": 3, "reminder_days": [7, 14]},
+        # no SMTP server in the demo: LimeSurvey (the emulator) mails the caseworkers too
+        "waves": {"interval_months": 3, "reminder_days": [7, 14],
+                  "caseworker_email": "limesurvey"},
         "sync": {"page_size": 500, "pushback": True},
     }
     (out_dir / "bip-bridge.toml").write_text(_toml(config), encoding="utf-8")

@@ -34,6 +34,7 @@ from bip_bridge.api import LimeSurveyAPI
 from bip_bridge.config import Settings
 from bip_bridge.errors import LimeSurveyUnavailable, StateLocked
 from bip_bridge.locking import store_lock
+from bip_bridge.outreach.digest import send_digests
 from bip_bridge.provision import verify_surveys
 from bip_bridge.pushback import push_back
 from bip_bridge.reports import write_reports
@@ -68,6 +69,7 @@ class JobResult:
 
     sync: SyncSummary | None = None
     waves: Any = None
+    digest: Any = None
     pushback: Any = None
     report_dir: Path | None = None
 
@@ -75,6 +77,9 @@ class JobResult:
         out: list[str] = []
         if self.waves is not None and hasattr(self.waves, "summary"):
             out.append(str(self.waves.summary()))
+        if self.digest is not None:
+            out.append(self.digest.summary())
+            out.extend(f"skipped: {line}" for line in self.digest.skipped)
         if self.sync is not None:
             out.extend(self.sync.lines())
         if self.pushback is not None and hasattr(self.pushback, "summary"):
@@ -113,6 +118,9 @@ def run_once(
                 verify_surveys(api, engine, templates)
                 if not stop():
                     result.waves = run_waves(api, engine, settings, templates, today=day)
+                    if settings.waves.caseworker_email == "digest":
+                        result.digest = send_digests(api, engine, settings, templates,
+                                                     today=day)
                 result.sync = run_sync(
                     api, engine, page_size=page_size or settings.sync.page_size,
                     full_refresh=full_refresh, progress=progress,

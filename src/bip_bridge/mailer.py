@@ -78,6 +78,20 @@ def send_bundle(
                           hint="Add [smtp] host, sender and recipients to the configuration "
                           "(docs/configuration.md), or leave out --email.")
     message = build_message(smtp, paths, subject=subject, body=body)
+    refused = send_message(smtp, message, timeout=timeout)
+    delivered = len(smtp.recipients) - len(refused)
+    if refused:
+        log.warning("SMTP server refused %d recipient(s): %s", len(refused),
+                    ", ".join(sorted(refused)))
+    log.info("analyst bundle sent to %d recipient(s)", delivered)
+    return delivered
+
+
+def send_message(smtp: SmtpSettings, message: EmailMessage, *,
+                 timeout: float = 30.0) -> dict[str, tuple[int, bytes]]:
+    """Send one message over ``[smtp]`` (STARTTLS unless turned off, login when a user is
+    configured). Returns the recipients the server refused; raises MailError when the
+    server took nothing (so the caller knows the message was not sent)."""
     where = f"{smtp.host}:{smtp.port}"
     try:
         with smtplib.SMTP(smtp.host, smtp.port, timeout=timeout) as client:
@@ -93,7 +107,7 @@ def send_bundle(
                 client.ehlo()
             if smtp.username:
                 client.login(smtp.username, smtp.password or "")
-            refused = client.send_message(message)
+            refused: dict[str, tuple[int, bytes]] = client.send_message(message)
     except smtplib.SMTPAuthenticationError as exc:
         raise MailError(f"The SMTP server {where} refused the login ({exc.smtp_code}); "
                         "nothing was sent.", host=smtp.host, port=smtp.port,
@@ -102,15 +116,10 @@ def send_bundle(
         raise MailError(f"The SMTP server {where} refused every recipient "
                         f"({', '.join(sorted(exc.recipients))}); nothing was sent.",
                         host=smtp.host, port=smtp.port,
-                        hint="Check [smtp] recipients.") from None
+                        hint="Check the recipients' addresses.") from None
     except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
         raise MailError(f"Could not send through the SMTP server {where}: "
                         f"{type(exc).__name__}: {exc}", host=smtp.host, port=smtp.port,
                         hint="Check [smtp] host and port, and that the server is reachable."
                         ) from None
-    delivered = len(smtp.recipients) - len(refused)
-    if refused:
-        log.warning("SMTP server refused %d recipient(s): %s", len(refused),
-                    ", ".join(sorted(refused)))
-    log.info("analyst bundle sent to %d recipient(s)", delivered)
-    return delivered
+    return refused

@@ -145,8 +145,10 @@ def run_waves(api: LimeSurveyAPI, engine: sa.Engine, settings: Settings, templat
     # invite, then remind: one call per survey per batch, recorded right after
     with engine.connect() as conn:
         fresh = load_state(conn)
+    # caseworkers get one digest per run instead (bip_bridge.outreach.digest)
+    mailed = KINDS if settings.waves.caseworker_email == "limesurvey" else (PARTICIPANT,)
     for op in ("invite", "remind"):
-        for kind in KINDS:
+        for kind in mailed:
             todo = [(a, fresh.tokens.get((kind, a.pseudonym, a.wave)))
                     for a in report.actions if a.op == op and a.kind == kind]
             ready = [(a, tok) for a, tok in todo if tok is not None and tok.tid is not None]

@@ -26,12 +26,15 @@ def command(app: AppContext, dry_run: bool, today: datetime | None) -> None:
     participant and the caseworker survey (attributes: pseudonym, wave, caseworker id;
     the contact data is copied from the person's previous token in LimeSurvey), sends
     the invitations through LimeSurvey on the due date and reminders [waves]
-    reminder_days after the invitation, to tokens not yet completed. It never creates a
+    reminder_days after the invitation, to tokens not yet completed. Caseworkers get
+    one e-mail per run from bip-bridge over [smtp] listing every assessment due (first
+    name, wave, personal link), unless [waves] caseworker_email = "limesurvey" lets
+    LimeSurvey mail each assessment. It never creates a
     token or sends an e-mail twice, however often it runs or wherever a run was cut
     off; `sync` runs it too. Tokens created in advance for a wave after a participant's
     end are withdrawn.
 
-    Writes: tokens in LimeSurvey, the store's tokens table. Prints a summary (with
+    Writes: tokens in LimeSurvey, the store's tokens and deliveries tables. Prints a summary (with
     --dry-run, one line per action; participants by pseudonym prefix only). Exit codes:
     0 done (people whose contact data is missing are listed as skipped); 66 no active
     surveys (run `bip-bridge provision`); 78 no pseudonym key; 69/76/77 LimeSurvey
@@ -49,6 +52,11 @@ def command(app: AppContext, dry_run: bool, today: datetime | None) -> None:
     try:
         with connect(settings) as api:
             report = run_waves(api, engine, settings, templates, today=day, dry_run=dry_run)
+            digest = None
+            if not dry_run and settings.waves.caseworker_email == "digest":
+                from bip_bridge.outreach.digest import send_digests
+
+                digest = send_digests(api, engine, settings, templates, today=day)
     finally:
         engine.dispose()
     if dry_run:
@@ -57,3 +65,7 @@ def command(app: AppContext, dry_run: bool, today: datetime | None) -> None:
     for line in report.skipped:
         click.echo(f"skipped: {line}", err=True)
     app.echo(report.summary())
+    if digest is not None:
+        for line in digest.skipped:
+            click.echo(f"skipped: {line}", err=True)
+        app.echo(digest.summary())

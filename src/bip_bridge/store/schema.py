@@ -137,3 +137,23 @@ locks = sa.Table(
     sa.Column("holder", sa.String(128), nullable=False),
     sa.Column("acquired_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# What bip-bridge itself delivered to people (outreach: caseworker digests, letters), one
+# row per item: recorded as "sending" before the e-mail goes out (or the letter is
+# written) and "sent" after, so a re-run never delivers an item twice (docs/waves.md).
+# Pseudonyms and caseworker ids only: addresses and names stay in LimeSurvey.
+deliveries = sa.Table(
+    "deliveries", metadata,
+    sa.Column("channel", sa.String(16), primary_key=True),  # digest | letter
+    sa.Column("sid", sa.BigInteger, primary_key=True),
+    sa.Column("pseudonym", sa.String(64),
+              sa.ForeignKey("participants.pseudonym", ondelete="CASCADE"), primary_key=True),
+    sa.Column("wave", sa.Integer, primary_key=True),
+    sa.Column("item", sa.String(16), primary_key=True),  # invite | remind1 | remind2 | letter
+    sa.Column("caseworker_id", sa.String(64), nullable=True),
+    sa.Column("batch", sa.String(36), nullable=False),  # the digest (or letters run) it was in
+    sa.Column("status", sa.String(16), nullable=False),  # sending | sent | uncertain
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("location", sa.String(512), nullable=True),  # a letter's file
+)
