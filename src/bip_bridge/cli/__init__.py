@@ -30,6 +30,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "participants",
     "waves",
     "sync",
+    "status",
+    "letters",
     "analyse",
     "report",
     "pushback",
