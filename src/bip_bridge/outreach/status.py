@@ -62,8 +62,8 @@ class Status:
 
     def as_json(self) -> dict[str, Any]:
         def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-            out = []
-            for row in frame.to_dict("records"):
+            out: list[dict[str, Any]] = []
+            for row in _records(frame):
                 out.append({k: (v.isoformat() if isinstance(v, date) else
                                 None if isinstance(v, float) and pd.isna(v) else
                                 round(v, 4) if isinstance(v, float) else
@@ -80,6 +80,14 @@ class Status:
                 "last_sync": sync, "next_due": records(self.next_due)}
 
 
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or value is pd.NaT
+
+
 def _caseworker_at(assignments: pd.DataFrame, pseudonym: str, wave: int) -> str | None:
     rows = assignments[(assignments["pseudonym"] == pseudonym)
                        & (assignments["from_wave"] <= wave)]
@@ -91,32 +99,33 @@ def _caseworker_at(assignments: pd.DataFrame, pseudonym: str, wave: int) -> str 
 def compute_status(frames: StatusFrames, today: date, *, interval_months: int = 3,
                    reminder_days: Sequence[int] = (7, 14)) -> Status:
     """The four tables of ``status``. Pure (see module doc for the definitions)."""
-    people = frames.participants
-    tokens = frames.tokens
-    answered_keys = {(r.pseudonym, int(r.wave), r.kind)
-                     for r in frames.answered.itertuples(index=False)}
-    token_by = {(r.kind, r.pseudonym, int(r.wave)): r for r in tokens.itertuples(index=False)}
+    people: list[dict[str, Any]] = _records(frames.participants)
+    answered_keys = {(str(r["pseudonym"]), int(r["wave"]), str(r["kind"]))
+                     for r in _records(frames.answered)}
+    token_by: dict[tuple[str, str, int], dict[str, Any]] = {
+        (str(r["kind"]), str(r["pseudonym"]), int(r["wave"])): r
+        for r in _records(frames.tokens)}
 
     def is_answered(kind: str, pseudonym: str, wave: int) -> bool:
         tok = token_by.get((kind, pseudonym, wave))
         return (pseudonym, wave, kind) in answered_keys or bool(tok is not None
-                                                                 and tok.completed)
+                                                                 and tok["completed"])
 
     def is_invited(kind: str, pseudonym: str, wave: int) -> bool:
         tok = token_by.get((kind, pseudonym, wave))
-        return bool(tok is not None and tok.invited)
+        return bool(tok is not None and tok["invited"])
 
     per_wave: dict[int, dict[str, int]] = {}
     grace = timedelta(days=max(reminder_days, default=14))
     cw_rows: dict[str, dict[str, int]] = {}
     next_dates: dict[date, int] = {}
-    for person in people.itertuples(index=False):
-        p = person.pseudonym
-        ended = person.ended_on if person.ended_on is not None and not pd.isna(
-            person.ended_on) else None
-        last = current_wave(person.enrolled_on, today, interval_months)
+    for person in people:
+        p = str(person["pseudonym"])
+        enrolled: date = person["enrolled_on"]
+        ended: date | None = None if _missing(person["ended_on"]) else person["ended_on"]
+        last = current_wave(enrolled, today, interval_months)
         for k in range(last + 1):
-            due = due_date(person.enrolled_on, k, interval_months)
+            due = due_date(enrolled, k, interval_months)
             if ended is not None and due > ended:
                 break
             counts = per_wave.setdefault(k, dict.fromkeys(
@@ -133,22 +142,22 @@ def compute_status(frames: StatusFrames, today: date, *, interval_months: int = 
             row["participants"] += 1
         if last >= 0:
             tok = token_by.get((CASEWORKER, p, last))
-            if tok is not None and not pd.isna(tok.tid) and not is_answered(CASEWORKER, p,
-                                                                            last):
-                cw = str(tok.caseworker_id or cw_now or "")
+            if tok is not None and not _missing(tok["tid"]) and not is_answered(CASEWORKER, p,
+                                                                               last):
+                cw = str(tok["caseworker_id"] or cw_now or "")
                 row = cw_rows.setdefault(cw, {"participants": 0, "open": 0, "overdue": 0})
                 row["open"] += 1
-                if today > tok.due_on + grace:
+                if today > tok["due_on"] + grace:
                     row["overdue"] += 1
-        upcoming = due_date(person.enrolled_on, last + 1, interval_months)
+        upcoming = due_date(enrolled, last + 1, interval_months)
         next_dates[upcoming] = next_dates.get(upcoming, 0) + 1
 
     waves = pd.DataFrame(
         [{"wave": k, **c} for k, c in sorted(per_wave.items())],
         columns=WAVE_COLUMNS[:6]).astype({c: "int64" for c in WAVE_COLUMNS[:6]})
-    due = waves["due"].where(waves["due"] > 0)
-    waves["rate_p"] = (waves["answered_p"] / due).astype("float64")
-    waves["rate_c"] = (waves["answered_c"] / due).astype("float64")
+    denominator = waves["due"].where(waves["due"] > 0)
+    waves["rate_p"] = (waves["answered_p"] / denominator).astype("float64")
+    waves["rate_c"] = (waves["answered_c"] / denominator).astype("float64")
     caseworkers = pd.DataFrame(
         [{"caseworker_id": cw, **c} for cw, c in sorted(cw_rows.items())],
         columns=CASEWORKER_COLUMNS).astype({c: "int64" for c in CASEWORKER_COLUMNS[1:]})
@@ -220,8 +229,9 @@ def read_status_frames(engine: sa.Engine) -> StatusFrames:
         last = conn.execute(sa.select(runs).order_by(runs.c.id.desc()).limit(1)).first()
     last_sync = None
     if last is not None:
-        summary = last.summary if isinstance(last.summary, Mapping) else {}
-        totals = summary.get("totals") if isinstance(summary.get("totals"), Mapping) else {}
+        summary: Mapping[str, Any] = last.summary if isinstance(last.summary, Mapping) else {}
+        raw = summary.get("totals")
+        totals: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
         last_sync = {"started_at": last.started_at, "finished_at": last.finished_at,
                      "status": last.status, "new": totals.get("new"),
                      "updated": totals.get("updated"), "error": summary.get("error")}
@@ -244,7 +254,7 @@ def live_overlay(frames: StatusFrames, api: Any, templates: Any,
                                                         page_size=page_size)}
             mask = (tokens["kind"] == kind) & (tokens["sid"] == sid)
             for index in tokens.index[mask]:
-                ls = found.get(tokens.at[index, "token"])
+                ls = found.get(str(tokens.at[index, "token"]))
                 if ls is None:
                     continue
                 tokens.at[index, "completed"] = bool(tokens.at[index, "completed"]
