@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from bip_bridge.cohort import CASEWORKER, PARTICIPANT, TokenState
+from bip_bridge.duelist import Action
 from bip_bridge.outreach.digest import (
     DigestItem,
     plan_digests,
@@ -19,7 +21,8 @@ from bip_bridge.outreach.digest import (
 )
 from bip_bridge.store import schema
 from bip_bridge.templates import load_templates
-from bip_bridge.waves import CASEWORKER, PARTICIPANT, Action, LsToken, TokenState, run_waves
+from bip_bridge.tokens import LsToken
+from bip_bridge.waves import run_waves
 from outreach_support import TODAY, cli, settings_of, smtp, world
 
 pytest.importorskip("aiosmtpd")

@@ -39,22 +39,14 @@ import jinja2
 import sqlalchemy as sa
 
 from bip_bridge.api import LimeSurveyAPI
+from bip_bridge.cohort import CASEWORKER, TokenState, load_state
 from bip_bridge.config import Settings
+from bip_bridge.duelist import Action, due_actions
 from bip_bridge.errors import MailError
 from bip_bridge.outreach.links import survey_url
 from bip_bridge.outreach.texts import LANGUAGES, format_date, text, wave_words
 from bip_bridge.store import schema
-from bip_bridge.waves import (
-    CASEWORKER,
-    Action,
-    LsToken,
-    TokenState,
-    active_surveys,
-    attribute_names,
-    due_actions,
-    load_ls_tokens,
-    load_state,
-)
+from bip_bridge.tokens import LsToken, active_surveys, attribute_names, load_ls_tokens
 
 log = logging.getLogger(__name__)
 

@@ -34,22 +34,14 @@ import sqlalchemy as sa
 from markupsafe import Markup
 
 from bip_bridge.api import LimeSurveyAPI
+from bip_bridge.cohort import CASEWORKER, PARTICIPANT, WaveState, load_state
 from bip_bridge.config import Settings
 from bip_bridge.outreach.digest import delivered_keys, display_name
 from bip_bridge.outreach.links import survey_url
 from bip_bridge.outreach.texts import LANGUAGES, format_date, text, wave_words
 from bip_bridge.store import schema
-from bip_bridge.waves import (
-    CASEWORKER,
-    PARTICIPANT,
-    LsToken,
-    WaveState,
-    active_surveys,
-    attribute_names,
-    current_wave,
-    load_ls_tokens,
-    load_state,
-)
+from bip_bridge.tokens import LsToken, active_surveys, attribute_names, load_ls_tokens
+from bip_bridge.wave_calendar import current_wave
 
 CHANNEL = "letter"
 ITEM = "letter"

@@ -28,9 +28,10 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from bip_bridge.cohort import CASEWORKER, KINDS, PARTICIPANT
 from bip_bridge.errors import NotFound
 from bip_bridge.store import create_store_engine, safe_url, schema, sqlite_path
-from bip_bridge.waves import CASEWORKER, KINDS, PARTICIPANT, current_wave, due_date
+from bip_bridge.wave_calendar import current_wave, due_date
 
 WAVE_COLUMNS = ["wave", "due", "invited_p", "invited_c", "answered_p", "answered_c",
                 "rate_p", "rate_c"]
@@ -243,7 +244,7 @@ def live_overlay(frames: StatusFrames, api: Any, templates: Any,
                  page_size: int = 1000) -> StatusFrames:
     """The frames with LimeSurvey's own invited/completed columns laid over the store's
     (read only: nothing is written to the store or to LimeSurvey)."""
-    from bip_bridge.waves import attribute_names, load_ls_tokens
+    from bip_bridge.tokens import attribute_names, load_ls_tokens
 
     tokens = frames.tokens.copy()
     for kind in KINDS:
