@@ -48,7 +48,8 @@ def golden_outputs() -> dict[str, str]:
     """File name in tests/golden -> expected text."""
     from bip_bridge.reports.bundle import bundle_frames
     from bip_bridge.reports.csvout import EXCEL, PLAIN, to_csv_text
-    from bip_bridge.reports.html import render_card_html, render_report_html
+    from bip_bridge.reports.card_view import render_card_html
+    from bip_bridge.reports.html import render_report_html
 
     result, model = golden_inputs()
     frames = bundle_frames(result, model, min_cell=MIN_CELL)

@@ -47,5 +47,6 @@ def test_report_command_end_to_end(tmp_path: Path, store_url: str, monkeypatch: 
     assert (folder / "report.html").exists()
     assert (folder / "cohort.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     cards = sorted(p.relative_to(folder / "cards").parts[0]
-                   for p in (folder / "cards").rglob("*.html"))
+                   for p in (folder / "cards").rglob("*.html") if p.name != "index.html")
     assert len(cards) == 8 and all(c.startswith("CW") for c in cards)
+    assert {p.parent.name for p in (folder / "cards").rglob("index.html")} == set(cards)

@@ -130,11 +130,28 @@ def run_once(
                 if settings.sync.pushback:
                     result.pushback = push_back(api, engine, templates,
                                                 min_cell=settings.privacy.min_cell)
+                names: dict[str, str] = {}
+                if settings.reports.after_sync and not stop():
+                    names = _first_names(api, engine, templates)
             if settings.reports.after_sync and not stop():
-                result.report_dir = write_reports(engine, settings, templates, today=day)
+                result.report_dir = write_reports(engine, settings, templates, today=day,
+                                                  first_names=names)
         finally:
             engine.dispose()
     return result
+
+
+def _first_names(api: LimeSurveyAPI, engine: Any, templates: Any) -> dict[str, str]:
+    """First names for the cards (never stored); {} when LimeSurvey refuses the listing."""
+    from bip_bridge.errors import LimeSurveyError
+    from bip_bridge.reports.names import read_first_names
+
+    try:
+        return read_first_names(api, engine, templates)
+    except LimeSurveyError as err:
+        log.warning("first names not read from LimeSurvey (%s): the cards show pseudonyms",
+                    type(err).__name__)
+        return {}
 
 
 @contextlib.contextmanager

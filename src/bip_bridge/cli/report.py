@@ -22,17 +22,25 @@ from bip_bridge.cli.context import AppContext, pass_app
 @click.option("--email", "send_email", is_flag=True, default=False,
               help="Also e-mail the analyst bundle (the CSV files and report.html, not the "
               "cards) to [smtp] recipients.")
+@click.option("--no-names", is_flag=True, default=False,
+              help="Do not read the participants' first names from LimeSurvey: the cards and "
+              "index pages show the first 8 characters of the pseudonym instead.")
 @pass_app
 def command(app: AppContext, out_dir: Path | None, excel: bool, report_date: dt.datetime | None,
-            send_email: bool) -> None:
+            send_email: bool, no_names: bool) -> None:
     """Compute the metrics from the local store and write the reports.
 
     Writes OUT/YYYY-MM-DD/ at once (built in a hidden folder, then renamed; a second
     run on the same day replaces that day's folder): the analyst bundle scores.csv,
     indices.csv, periods.csv, cohort.csv, outcomes.csv, data_quality.csv and
-    data_dictionary.csv; report.html (self-contained, in [reports] language); and a
-    progression card per participant in cards/<caseworker id>/<pseudonym>.html, in the
-    participant's language. Needs no LimeSurvey connection.
+    data_dictionary.csv; report.html (self-contained, in [reports] language); a
+    progression card per participant in cards/<caseworker id>/<pseudonym[:12]>.html, in
+    the participant's language, and per caseworker cards/<caseworker id>/index.html
+    listing their participants by first name (`bip-bridge participants card ID` prints
+    one person's card). The first names are read from LimeSurvey's participant table for
+    this run and never stored; when LimeSurvey cannot be reached (or with --no-names)
+    the cards show the pseudonym's first 8 characters and the report is still written.
+    The cards folder is readable by its owner only.
 
     Exit codes: 0 written; 65 the data or templates are invalid; 69 the store (or, with
     --email, the SMTP server) is unavailable; 73 OUT cannot be created or written; 78
@@ -48,15 +56,24 @@ def command(app: AppContext, out_dir: Path | None, excel: bool, report_date: dt.
     templates = load_templates(settings.surveys.template_dir)
     engine = open_store(settings.store.url)
     try:
+        names: dict[str, str] = {}
+        if not no_names:
+            from bip_bridge.reports.names import first_names_or_empty
+
+            names = first_names_or_empty(settings, engine, templates)
         folder = write_reports(engine, settings, templates,
                                today=report_date.date() if report_date else None,
-                               out_dir=out_dir, excel=True if excel else None)
+                               out_dir=out_dir, excel=True if excel else None,
+                               first_names=names)
         with engine.connect() as conn:
             responses = conn.execute(sa.select(sa.func.count())
                                      .select_from(schema.responses)).scalar_one()
     finally:
         engine.dispose()
     app.echo(f"Reports written to {folder}")
+    if responses and not no_names and not names:
+        app.echo("First names could not be read from LimeSurvey: the cards show the first 8 "
+                 "characters of each pseudonym.")
     if not responses:
         app.echo("The store holds no responses yet, so the report is empty: run "
                  "`bip-bridge sync` first (it pulls the answers from LimeSurvey).")

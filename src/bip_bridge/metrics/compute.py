@@ -8,7 +8,13 @@ import pandas as pd
 from bip_bridge.errors import DataInvalid, Problem
 from bip_bridge.metrics.cohort import cohort_table, outcomes_table
 from bip_bridge.metrics.prepare import Prepared, findings_frame, prepare
-from bip_bridge.metrics.progression import indices_frame, join, periods_frame, scores_frame
+from bip_bridge.metrics.progression import (
+    indices_frame,
+    interventions_frame,
+    join,
+    periods_frame,
+    scores_frame,
+)
 from bip_bridge.metrics.result import DATA_QUALITY_COLUMNS, MetricsResult
 from bip_bridge.model import CASEWORKER, PARTICIPANT, MeasurementModel
 
@@ -50,6 +56,7 @@ def compute_metrics(
         cohort=cohort_table(periods, model, min_cell),
         outcomes=outcomes_table(periods, model, min_cell),
         data_quality=data_quality(p, c, wave_interval_months),
+        period_interventions=interventions_frame(joined, model),
     )
 
 

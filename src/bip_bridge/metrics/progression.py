@@ -235,3 +235,22 @@ def periods_frame(joined: Joined, indices: pd.DataFrame, model: MeasurementModel
         "in_work_or_studies": in_work,
     })
     return out[wave >= 1].reset_index(drop=True)
+
+
+def interventions_frame(joined: Joined, model: MeasurementModel) -> pd.DataFrame:
+    """Period k (k >= 1) with a counted caseworker response at wave k: each intervention
+    category's answer (0/1/2, <NA> when not answered) and the gap weeks."""
+    frame = joined.frame
+    keep = (frame["wave"].to_numpy(dtype="int64") >= 1) & joined.has_c
+    part = frame[keep]
+    out = pd.DataFrame({
+        "pseudonym": part["pseudonym"].astype("str").to_numpy(),
+        "period": part["wave"].to_numpy(dtype="int64"),
+    })
+    for code in model.interventions:
+        values = part[model.intervention_column(code)].to_numpy(dtype=float)
+        known = ~np.isnan(values)
+        out[code] = int_or_na(np.where(known, values, 0), known)
+    gap = part[model.gap_question].to_numpy(dtype=float)
+    out["gap_weeks"] = int_or_na(np.where(np.isnan(gap), 0, gap), ~np.isnan(gap))
+    return out

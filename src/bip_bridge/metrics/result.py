@@ -6,7 +6,7 @@ The column lists below are a contract: the reports write each frame to CSV as is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -29,6 +29,13 @@ COHORT_COLUMNS = (
 OUTCOMES_COLUMNS = (
     "wave", "belief_start", "n", "n_in_work_or_studies", "share", "suppressed",
 )
+# Per participant and period k >= 1: each intervention category's answer (0 none, 1 part
+# of the period, 2 the whole period; one column per category code of the model) and the
+# gap weeks, from the counted caseworker response at wave k. The progression cards draw
+# their period strip from it; it is not part of the analyst bundle.
+PERIOD_INTERVENTIONS_KEYS = ("pseudonym", "period")
+GAP_WEEKS_COLUMN = "gap_weeks"
+
 DATA_QUALITY_COLUMNS = (
     "kind", "questionnaire", "pseudonym", "wave", "response_id", "sid", "detail",
 )
@@ -41,7 +48,9 @@ class MetricsResult:
     ``scores`` (one row per counted response and indicator), ``indices`` (one row per
     pseudonym and wave), ``periods`` (one row per pseudonym and period k >= 1),
     ``cohort`` and ``outcomes`` (aggregates with the small-cell rule applied) and
-    ``data_quality`` (what was ignored or looks wrong, and why).
+    ``data_quality`` (what was ignored or looks wrong, and why). ``period_interventions``
+    (pseudonym, period, one column per intervention category, ``gap_weeks``) serves the
+    progression cards and is not one of :meth:`frames`.
     """
 
     scores: pd.DataFrame
@@ -50,6 +59,7 @@ class MetricsResult:
     cohort: pd.DataFrame
     outcomes: pd.DataFrame
     data_quality: pd.DataFrame
+    period_interventions: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """The frames by name (``scores`` … ``data_quality``), in a stable order."""

@@ -1,17 +1,24 @@
 """Reports: the analyst bundle (CSV + data dictionary), the HTML report for management
-and analysts, and the progression cards for the caseworker conversation.
+and analysts, and the progression cards (with one index page per caseworker) for the
+caseworker conversation.
 
 Pure renderers (:func:`render_report_html`, :func:`render_card_html`) and writers that
 put whole folders in place atomically (:func:`write_analyst_bundle`,
-:func:`write_reports`). See docs/reports.md.
+:func:`write_reports`). Card and index paths: :func:`card_path`, :func:`index_path`.
+See docs/reports.md.
 """
 
 from bip_bridge.reports.build import ReportInputs, write_report_folder, write_reports
 from bip_bridge.reports.bundle import write_analyst_bundle
-from bip_bridge.reports.html import render_card_html, render_report_html
+from bip_bridge.reports.card_view import render_card_html
+from bip_bridge.reports.cards import card_path, find_card, index_path
+from bip_bridge.reports.html import render_report_html
 
 __all__ = [
     "ReportInputs",
+    "card_path",
+    "find_card",
+    "index_path",
     "render_card_html",
     "render_report_html",
     "write_analyst_bundle",

@@ -1,7 +1,8 @@
 """``bip-bridge report``: store -> metrics -> a dated folder of reports, written at once.
 
 The folder ``<out_dir>/<YYYY-MM-DD>/`` holds the analyst bundle (CSVs and the data
-dictionary), ``report.html`` and ``cards/<caseworker_id>/<pseudonym>.html``. It is built
+dictionary), ``report.html`` and the progression cards with one index page per
+caseworker (``cards/<caseworker_id>/``, see :mod:`bip_bridge.reports.cards`). It is built
 in a hidden staging folder and renamed into place, so a crash never leaves half a
 report; a second run on the same day replaces that day's folder as a whole.
 """
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,25 +20,19 @@ import pandas as pd
 import sqlalchemy as sa
 
 from bip_bridge.config import Settings
-from bip_bridge.model import LANGUAGES, MeasurementModel
+from bip_bridge.model import MeasurementModel
 from bip_bridge.reports.atomic import staged_folder
 from bip_bridge.reports.bundle import write_bundle_files
+from bip_bridge.reports.cards import CARDS_DIR, UNASSIGNED, CardPeople, safe_name, write_cards
 from bip_bridge.reports.frames import BUNDLE_FILES, MetricsFrames, frame
-from bip_bridge.reports.html import iter_participants, render_card, render_report_html
+from bip_bridge.reports.html import render_report_html
 from bip_bridge.store import schema
 
 log = logging.getLogger(__name__)
 
 REPORT_NAME = "report.html"
-CARDS_DIR = "cards"
-UNASSIGNED = "_unassigned"
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
-
-
-def safe_name(text: str) -> str:
-    """A file or folder name from a pseudonym or caseworker code (no path tricks)."""
-    name = _UNSAFE.sub("_", text.strip()).lstrip(".")
-    return name[:100] or "_"
+__all__ = ["CARDS_DIR", "UNASSIGNED", "ReportInputs", "safe_name", "write_report_folder",
+           "write_reports"]
 
 
 def _is_report_entry(name: str) -> bool:
@@ -47,11 +41,22 @@ def _is_report_entry(name: str) -> bool:
 
 @dataclass(frozen=True)
 class ReportInputs:
-    """What the store adds to the metrics: languages, caseworkers, invitation counts."""
+    """What the store (and LimeSurvey) add to the metrics: languages, caseworkers,
+    enrolment and end dates, invitation counts, and the first names for the cards (read
+    from LimeSurvey at render time, never stored)."""
 
     languages: Mapping[str, str] = field(default_factory=dict)  # pseudonym -> sv/da/en
     caseworkers: Mapping[str, str] = field(default_factory=dict)  # pseudonym -> latest id
     invited: pd.DataFrame | None = None  # wave, kind, invited
+    first_names: Mapping[str, str] = field(default_factory=dict, repr=False)
+    enrolled_on: Mapping[str, dt.date] = field(default_factory=dict)
+    ended_on: Mapping[str, dt.date] = field(default_factory=dict)
+    interval_months: int = 3
+
+    def card_people(self) -> CardPeople:
+        return CardPeople(languages=self.languages, caseworkers=self.caseworkers,
+                          first_names=self.first_names, enrolled_on=self.enrolled_on,
+                          ended_on=self.ended_on, interval_months=self.interval_months)
 
 
 def latest_caseworkers(indices: pd.DataFrame) -> dict[str, str]:
@@ -63,14 +68,14 @@ def latest_caseworkers(indices: pd.DataFrame) -> dict[str, str]:
     return {str(p): str(c) for p, c in rows.groupby("pseudonym")["caseworker_id"].last().items()}
 
 
-def load_report_inputs(engine: sa.Engine, *, today: dt.date) -> ReportInputs:
-    """Languages, latest caseworker assignments and tokens issued per wave, from the store."""
+def load_report_inputs(engine: sa.Engine, *, today: dt.date, interval_months: int = 3,
+                       first_names: Mapping[str, str] | None = None) -> ReportInputs:
+    """Languages, enrolment and end dates, latest caseworker assignments and tokens issued
+    per wave, from the store; ``first_names`` (from LimeSurvey) are passed through."""
+    pt = schema.participants
     with engine.connect() as conn:
-        languages = {
-            str(p): str(lang)
-            for p, lang in conn.execute(sa.select(schema.participants.c.pseudonym,
-                                                  schema.participants.c.language))
-        }
+        people = conn.execute(sa.select(pt.c.pseudonym, pt.c.language, pt.c.enrolled_on,
+                                        pt.c.ended_on)).all()
         ca = schema.caseworker_assignments
         assignments = conn.execute(
             sa.select(ca.c.pseudonym, ca.c.from_wave, ca.c.caseworker_id)
@@ -87,8 +92,15 @@ def load_report_inputs(engine: sa.Engine, *, today: dt.date) -> ReportInputs:
     for pseudonym, _wave, caseworker in assignments:
         caseworkers[str(pseudonym)] = str(caseworker)
     invited = pd.DataFrame([tuple(r) for r in issued], columns=["wave", "kind", "invited"])
-    return ReportInputs(languages=languages, caseworkers=caseworkers,
-                        invited=invited if not invited.empty else None)
+    return ReportInputs(
+        languages={str(r.pseudonym): str(r.language) for r in people},
+        caseworkers=caseworkers,
+        invited=invited if not invited.empty else None,
+        first_names=dict(first_names or {}),
+        enrolled_on={str(r.pseudonym): r.enrolled_on for r in people if r.enrolled_on},
+        ended_on={str(r.pseudonym): r.ended_on for r in people if r.ended_on},
+        interval_months=interval_months,
+    )
 
 
 def write_report_folder(
@@ -102,7 +114,8 @@ def write_report_folder(
     excel: bool = False,
     inputs: ReportInputs | None = None,
 ) -> Path:
-    """Write bundle, report and cards into ``folder`` atomically (no store needed)."""
+    """Write bundle, report, cards and the caseworkers' index pages into ``folder``
+    atomically (no store needed)."""
     inputs = inputs or ReportInputs()
     fallback_cw = latest_caseworkers(frame(result, "indices"))
     with staged_folder(folder, _is_report_entry) as staging:
@@ -110,18 +123,8 @@ def write_report_folder(
         html = render_report_html(result, model, language=language, min_cell=min_cell,
                                   today=today, invited=inputs.invited)
         (staging / REPORT_NAME).write_text(html, encoding="utf-8")
-        cards = staging / CARDS_DIR
-        cards.mkdir()
-        for pseudonym, scores, indices in iter_participants(result):
-            card_language = inputs.languages.get(pseudonym, language)
-            if card_language not in LANGUAGES:
-                card_language = language
-            caseworker = inputs.caseworkers.get(pseudonym) or fallback_cw.get(pseudonym)
-            target = cards / safe_name(caseworker or UNASSIGNED)
-            target.mkdir(exist_ok=True)
-            card = render_card(pseudonym, scores, indices, model, language=card_language,
-                               today=today, caseworker_id=caseworker)
-            (target / f"{safe_name(pseudonym)}.html").write_text(card, encoding="utf-8")
+        write_cards(result, staging, model, language=language, today=today,
+                    people=inputs.card_people(), fallback_caseworkers=fallback_cw)
     return folder
 
 
@@ -143,11 +146,15 @@ def write_reports(
     out_dir: Path | None = None,
     excel: bool | None = None,
     result: MetricsFrames | None = None,
+    first_names: Mapping[str, str] | None = None,
 ) -> Path:
     """Compute the metrics from the store and write ``<out_dir>/<YYYY-MM-DD>/``.
 
     ``out_dir`` defaults to ``[reports] out_dir``, ``excel`` to ``[reports] excel``;
     ``result`` skips the computation when the caller already has the metrics.
+    ``first_names`` (pseudonym -> first name, from
+    :func:`bip_bridge.reports.names.read_first_names`) is shown on the cards and index
+    pages and nowhere else; without it they show the pseudonym's first 8 characters.
     Returns the dated folder.
     """
     today = today or dt.date.today()
@@ -156,7 +163,9 @@ def write_reports(
     if result is None:
         result = compute_from_store(engine, model, min_cell=min_cell)
     folder = Path(out_dir or settings.reports.out_dir) / today.isoformat()
-    inputs = load_report_inputs(engine, today=today)
+    inputs = load_report_inputs(engine, today=today,
+                                interval_months=settings.waves.interval_months,
+                                first_names=first_names)
     write_report_folder(
         result, folder, model,
         language=settings.reports.language, min_cell=min_cell, today=today,

@@ -51,7 +51,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "sec_time": {"sv": "Progression över tid", "da": "Progression over tid",
                  "en": "Progression over time"},
     "sec_groups": {
-        "sv": "Progression efter insatser, handläggare och tilltro",
+        "sv": "Progression efter insatser, handledare och tilltro",
         "da": "Progression efter indsatser, sagsbehandler og tro",
         "en": "Progression by interventions, caseworker and belief",
     },
@@ -67,11 +67,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "answered_p": {"sv": "Svar deltagare", "da": "Svar deltagere", "en": "Participant responses"},
     "rate_p": {"sv": "Svarsfrekvens deltagare", "da": "Svarprocent deltagere",
                "en": "Participant response rate"},
-    "invited_c": {"sv": "Inbjudningar handläggare", "da": "Invitationer sagsbehandlere",
+    "invited_c": {"sv": "Inbjudningar handledare", "da": "Invitationer sagsbehandlere",
                   "en": "Caseworker invitations"},
-    "answered_c": {"sv": "Svar handläggare", "da": "Svar sagsbehandlere",
+    "answered_c": {"sv": "Svar handledare", "da": "Svar sagsbehandlere",
                    "en": "Caseworker responses"},
-    "rate_c": {"sv": "Svarsfrekvens handläggare", "da": "Svarprocent sagsbehandlere",
+    "rate_c": {"sv": "Svarsfrekvens handledare", "da": "Svarprocent sagsbehandlere",
                "en": "Caseworker response rate"},
     "no_invitations": {
         "sv": "Inga uppgifter om inbjudningar finns; bara antalet svar visas.",
@@ -80,7 +80,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     # --- time
     "time_intro": {
-        "sv": "Medelvärde av deltagarindex (P) och handläggarindex (C) per mättillfälle, "
+        "sv": "Medelvärde av deltagarindex (P) och handledarindex (C) per mättillfälle, "
               "med 95 % konfidensintervall. Skala 1–10.",
         "da": "Gennemsnit af deltagerindeks (P) og sagsbehandlerindeks (C) pr. måling, "
               "med 95 % konfidensinterval. Skala 1–10.",
@@ -89,7 +89,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "p_index": {"sv": "Deltagarindex (P)", "da": "Deltagerindeks (P)",
                 "en": "Participant index (P)"},
-    "c_index": {"sv": "Handläggarindex (C)", "da": "Sagsbehandlerindeks (C)",
+    "c_index": {"sv": "Handledarindex (C)", "da": "Sagsbehandlerindeks (C)",
                 "en": "Caseworker index (C)"},
     "index_axis": {"sv": "Index (1–10)", "da": "Indeks (1–10)", "en": "Index (1–10)"},
     "change_axis": {"sv": "Förändring per period", "da": "Ændring pr. periode",
@@ -120,7 +120,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "no_data": {"sv": "Inga uppgifter ännu.", "da": "Ingen data endnu.", "en": "No data yet."},
     "d_p": {"sv": "Förändring deltagarindex (ΔP)", "da": "Ændring deltagerindeks (ΔP)",
             "en": "Change of participant index (ΔP)"},
-    "d_c": {"sv": "Förändring handläggarindex (ΔC)", "da": "Ændring sagsbehandlerindeks (ΔC)",
+    "d_c": {"sv": "Förändring handledarindex (ΔC)", "da": "Ændring sagsbehandlerindeks (ΔC)",
             "en": "Change of caseworker index (ΔC)"},
     "in_work_or_studies": {"sv": "Andel i arbete eller studier",
                            "da": "Andel i arbejde eller uddannelse",
@@ -132,9 +132,9 @@ TEXTS: dict[str, dict[str, str]] = {
                        "en": "Combination of interventions"},
     "grouping_continuous": {"sv": "Insatser utan uppehåll", "da": "Indsatser uden pauser",
                             "en": "Interventions without gaps"},
-    "grouping_caseworker_changed": {"sv": "Byte av handläggare", "da": "Skift af sagsbehandler",
+    "grouping_caseworker_changed": {"sv": "Byte av handledare", "da": "Skift af sagsbehandler",
                                     "en": "Change of caseworker"},
-    "grouping_belief_start": {"sv": "Handläggarens tilltro vid periodens start",
+    "grouping_belief_start": {"sv": "Handledarens tilltro vid periodens start",
                               "da": "Sagsbehandlerens tro ved periodens start",
                               "en": "Caseworker's belief at the start of the period"},
     "grouping_all": {"sv": "Alla perioder", "da": "Alle perioder", "en": "All periods"},
@@ -160,12 +160,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "BIP: gaps without any intervention led to regression.",
     },
     "finding_caseworker_changed": {
-        "sv": "BIP: byte av handläggare sänkte chansen till arbete med omkring 22 %.",
+        "sv": "BIP: byte av handledare sänkte chansen till arbete med omkring 22 %.",
         "da": "BIP: skift af sagsbehandler sænkede jobchancen med omkring 22 %.",
         "en": "BIP: a change of caseworker lowered the job chance by about 22 %.",
     },
     "finding_belief_start": {
-        "sv": "BIP: handläggarens tilltro var den starkaste enskilda faktorn.",
+        "sv": "BIP: handledarens tilltro var den starkaste enskilda faktorn.",
         "da": "BIP: sagsbehandlerens tro var den stærkeste enkeltfaktor.",
         "en": "BIP: the caseworker's belief was the strongest single factor.",
     },
@@ -216,7 +216,7 @@ TEXTS: dict[str, dict[str, str]] = {
                         "da": "Svar uden for skalaen (tælles som manglende)",
                         "en": "Answer outside the scale (counted as missing)"},
     "dq_caseworker_without_participant": {
-        "sv": "Handläggarsvar utan deltagarsvar",
+        "sv": "Handledarsvar utan deltagarsvar",
         "da": "Sagsbehandlersvar uden deltagersvar",
         "en": "Caseworker response without a participant response"},
     "dq_late_wave": {"sv": "Sent besvarat mättillfälle", "da": "Sent besvaret måling",
@@ -232,8 +232,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "count": {"sv": "Antal", "da": "Antal", "en": "Count"},
     "method_text": {
         "sv": "Bara fullständiga svar räknas. Deltagarindex P är medelvärdet av besvarade "
-              "deltagarfrågor (minst {p_min} av {p_count}); handläggarindex C medelvärdet av "
-              "besvarade handläggarfrågor utom tilltron (minst {c_min} av {c_count}). "
+              "deltagarfrågor (minst {p_min} av {p_count}); handledarindex C medelvärdet av "
+              "besvarade handledarfrågor utom tilltron (minst {c_min} av {c_count}). "
               "Förändring räknas bara mellan på varandra följande mättillfällen. "
               "Konfidensintervall: medelvärde ± t(0,975; n−1)·s/√n.",
         "da": "Kun fuldstændige svar tælles. Deltagerindeks P er gennemsnittet af besvarede "
@@ -252,40 +252,138 @@ TEXTS: dict[str, dict[str, str]] = {
         "da": "Lavet af bip-bridge {version}. Indeholder kun pseudonymer.",
         "en": "Made by bip-bridge {version}. Contains pseudonyms only.",
     },
-    # --- card
-    "card_title": {"sv": "Progressionskort", "da": "Progressionskort", "en": "Progression card"},
-    "card_intro": {
-        "sv": "Underlag för samtalet mellan deltagare och handläggare: deltagarens och "
-              "handläggarens skattningar per indikator vid varje mättillfälle (skala 1–10).",
-        "da": "Grundlag for samtalen mellem deltager og sagsbehandler: deltagerens og "
-              "sagsbehandlerens vurderinger pr. indikator ved hver måling (skala 1–10).",
-        "en": "For the conversation between participant and caseworker: the participant's "
-              "and the caseworker's ratings per indicator at each wave (scale 1–10).",
-    },
     "pseudonym": {"sv": "Pseudonym", "da": "Pseudonym", "en": "Pseudonym"},
     "period": {"sv": "Period", "da": "Periode", "en": "Period"},
-    "caseworker": {"sv": "Handläggare", "da": "Sagsbehandler", "en": "Caseworker"},
-    "indicator": {"sv": "Indikator", "da": "Indikator", "en": "Indicator"},
-    "trend": {"sv": "Utveckling", "da": "Udvikling", "en": "Trend"},
-    "participant_short": {"sv": "D", "da": "D", "en": "P"},
-    "caseworker_short": {"sv": "H", "da": "S", "en": "C"},
+    "caseworker": {"sv": "Handledare", "da": "Sagsbehandler", "en": "Caseworker"},
     "participant": {"sv": "Deltagare", "da": "Deltager", "en": "Participant"},
-    "belief_category": {"sv": "Tilltro", "da": "Tro", "en": "Belief"},
-    "legend_card": {
-        "sv": "{p} = deltagarens skattning (heldragen linje), {c} = handläggarens (streckad). "
-              "Tom ruta = inte besvarad.",
-        "da": "{p} = deltagerens vurdering (fuldt optrukket linje), {c} = sagsbehandlerens "
-              "(stiplet). Tomt felt = ikke besvaret.",
-        "en": "{p} = the participant's rating (solid line), {c} = the caseworker's (dashed). "
-              "Blank = not answered.",
-    },
-    "indices_over_time": {"sv": "Index över tid", "da": "Indeks over tid",
-                          "en": "Indices over time"},
-    "ratings": {"sv": "Skattningar per indikator", "da": "Vurderinger pr. indikator",
-                "en": "Ratings per indicator"},
-    "unassigned": {"sv": "ingen handläggare", "da": "ingen sagsbehandler",
-                   "en": "no caseworker"},
 }
+
+# --- progression cards and the caseworker's index page (reports/card_view.py, cards.py).
+# Read aloud with the participant: short words and sentences (tests/test_wording.py keeps
+# the sv and da texts at LIX <= 30). "Handledare" is the one Swedish word for the
+# caseworker (docs/templates.md).
+CARD_TEXTS: dict[str, dict[str, str]] = {
+    "card_title": {"sv": "Så går det för {name}", "da": "Sådan går det for {name}",
+                   "en": "How things are going for {name}"},
+    "card_meta": {"sv": "Handledare: {caseworker}. Utskrivet {date}.",
+                  "da": "Sagsbehandler: {caseworker}. Udskrevet {date}.",
+                  "en": "Caseworker: {caseworker}. Printed {date}."},
+    "card_intro": {
+        "sv": "Här ser du dina svar och din handledares svar. Ett svar är ett tal från {min} "
+              "till {max}. Ett högt tal är bra. Prata om det som har ändrats.",
+        "da": "Her ser du dine svar og din sagsbehandlers svar. Et svar er et tal fra {min} "
+              "til {max}. Et højt tal er godt. Tal om det, der har ændret sig.",
+        "en": "Here you see your answers and your caseworker's answers. An answer is a number "
+              "from {min} to {max}. A high number is good. Talk about what has changed.",
+    },
+    "card_sec_belief": {"sv": "Tror din handledare att du har jobb eller studier om ett år?",
+                        "da": "Tror din sagsbehandler, at du har job eller uddannelse om et år?",
+                        "en": "Does your caseworker think you will work or study in a year?"},
+    "card_at_start": {"sv": "Start:", "da": "Start:", "en": "Start:"},
+    "card_now": {"sv": "Nu:", "da": "Nu:", "en": "Now:"},
+    "card_no_answer": {"sv": "Inget svar än.", "da": "Intet svar endnu.", "en": "No answer yet."},
+    "card_of_scale": {"sv": "{value} av {max}", "da": "{value} af {max}",
+                      "en": "{value} of {max}"},
+    "card_sec_profile": {"sv": "Dina svar och din handledares svar",
+                         "da": "Dine svar og din sagsbehandlers svar",
+                         "en": "Your answers and your caseworker's answers"},
+    "card_you": {"sv": "Du", "da": "Du", "en": "You"},
+    "card_cw": {"sv": "Handledaren", "da": "Sagsbehandleren", "en": "Caseworker"},
+    "card_start": {"sv": "start", "da": "start", "en": "start"},
+    "card_now_short": {"sv": "nu", "da": "nu", "en": "now"},
+    "card_lg_p_start": {"sv": "du vid start", "da": "du ved start", "en": "you at the start"},
+    "card_lg_p_now": {"sv": "du nu", "da": "du nu", "en": "you now"},
+    "card_lg_c_start": {"sv": "handledaren vid start", "da": "sagsbehandleren ved start",
+                        "en": "caseworker at the start"},
+    "card_lg_c_now": {"sv": "handledaren nu", "da": "sagsbehandleren nu",
+                      "en": "caseworker now"},
+    "card_sec_time": {"sv": "Så har det gått över tid", "da": "Sådan er det gået over tid",
+                      "en": "How it has gone over time"},
+    "card_lg_p_line": {"sv": "dina svar i snitt", "da": "dine svar i snit",
+                       "en": "your answers on average"},
+    "card_lg_c_line": {"sv": "handledarens svar i snitt", "da": "sagsbehandlerens svar i snit",
+                       "en": "your caseworker's answers on average"},
+    "card_time_note": {
+        "sv": "Varje punkt är ett snitt av alla svar vid en mätning. Start är den första "
+              "mätningen.",
+        "da": "Hvert punkt er et snit af alle svar ved en måling. Start er den første måling.",
+        "en": "Each point is the average of all answers at one measurement. Start is the "
+              "first one.",
+    },
+    "start_short": {"sv": "Start", "da": "Start", "en": "Start"},
+    "card_sec_periods": {"sv": "Stöd mellan mätningarna", "da": "Støtte mellem målingerne",
+                         "en": "Support between the measurements"},
+    "card_measurement": {"sv": "Mätning", "da": "Måling", "en": "Measurement"},
+    "card_period_label": {"sv": "{a} till {b}", "da": "{a} til {b}", "en": "{a} to {b}"},
+    "card_ins_JOB": {"sv": "Stöd att få jobb", "da": "Støtte til at få job",
+                     "en": "Help to find a job"},
+    "card_ins_KOMP": {"sv": "Kurs eller utbildning", "da": "Kursus eller uddannelse",
+                      "en": "Course or education"},
+    "card_ins_SOC": {"sv": "Stöd i vardagen", "da": "Støtte i hverdagen",
+                     "en": "Help in everyday life"},
+    "card_ins_HALSA": {"sv": "Stöd för hälsan", "da": "Støtte til helbredet",
+                       "en": "Help with health"},
+    "card_level_full": {"sv": "hela tiden", "da": "hele tiden", "en": "all the time"},
+    "card_level_part": {"sv": "en del", "da": "en del", "en": "some"},
+    "card_level_none": {"sv": "nej", "da": "nej", "en": "no"},
+    "card_level_unknown": {"sv": "?", "da": "?", "en": "?"},
+    "card_gap_weeks": {"sv": "Veckor utan stöd", "da": "Uger uden støtte",
+                       "en": "Weeks with no help"},
+    "card_new_caseworker": {"sv": "Ny handledare", "da": "Ny sagsbehandler",
+                            "en": "New caseworker"},
+    "card_new_caseworker_mark": {"sv": "ja", "da": "ja", "en": "yes"},
+    "card_lg_full": {"sv": "hela tiden", "da": "hele tiden", "en": "all the time"},
+    "card_lg_part": {"sv": "en del av tiden", "da": "en del af tiden", "en": "some of the time"},
+    "card_lg_none": {"sv": "inget", "da": "ingen", "en": "none"},
+    "card_no_periods": {"sv": "Det finns bara en mätning än.",
+                        "da": "Der er kun én måling endnu.",
+                        "en": "There is only one measurement so far."},
+    "card_footer": {
+        "sv": "Svaren går från {min} (stämmer inte alls) till {max} (stämmer helt). "
+              "Streck betyder inget svar. bip-bridge {version}.",
+        "da": "Svarene går fra {min} (passer slet ikke) til {max} (passer helt). "
+              "Streg betyder intet svar. bip-bridge {version}.",
+        "en": "Answers go from {min} (not true at all) to {max} (completely true). "
+              "A dash means no answer. bip-bridge {version}.",
+    },
+    "card_footer_pseudonym": {
+        "sv": "Namnet kunde inte hämtas, så kortet visar en kod.",
+        "da": "Navnet kunne ikke hentes, så kortet viser en kode.",
+        "en": "The name could not be fetched, so the card shows a code.",
+    },
+    "unassigned": {"sv": "ingen handledare", "da": "ingen sagsbehandler",
+                   "en": "no caseworker"},
+    # the caseworker's index page
+    "cards_index_title": {"sv": "Mina deltagare – handledare {caseworker}",
+                          "da": "Mine deltagere – sagsbehandler {caseworker}",
+                          "en": "My participants – caseworker {caseworker}"},
+    "cards_index_meta": {"sv": "{count} deltagare. Utskrivet {date}.",
+                         "da": "{count} deltagere. Udskrevet {date}.",
+                         "en": "{count} participant(s). Printed {date}."},
+    "cards_col_name": {"sv": "Förnamn", "da": "Fornavn", "en": "First name"},
+    "cards_col_last": {"sv": "Senast besvarad mätning", "da": "Senest besvarede måling",
+                       "en": "Last measurement answered"},
+    "cards_col_next": {"sv": "Nästa mätning", "da": "Næste måling", "en": "Next measurement"},
+    "cards_col_card": {"sv": "Kort", "da": "Kort", "en": "Card"},
+    "cards_open": {"sv": "Öppna kortet", "da": "Åbn kortet", "en": "Open the card"},
+    "cards_wave": {"sv": "{wave}", "da": "{wave}", "en": "{wave}"},
+    "cards_wave_start": {"sv": "start", "da": "start", "en": "start"},
+    "cards_next": {"sv": "{wave}, {date}", "da": "{wave}, {date}", "en": "{wave}, {date}"},
+    "cards_overdue": {"sv": "{wave}, {date} (sen)", "da": "{wave}, {date} (forsinket)",
+                      "en": "{wave}, {date} (overdue)"},
+    "cards_ended": {"sv": "avslutad", "da": "afsluttet", "en": "ended"},
+    "cards_none": {"sv": "ingen än", "da": "ingen endnu", "en": "none yet"},
+    "cards_index_note": {
+        "sv": "Förnamnen hämtas från LimeSurvey när sidan skapas. De sparas inte i "
+              "bip-bridge. Utan kontakt med LimeSurvey visas en kod i stället.",
+        "da": "Fornavnene hentes fra LimeSurvey, når siden laves. De gemmes ikke i "
+              "bip-bridge. Uden kontakt til LimeSurvey vises en kode i stedet.",
+        "en": "First names are read from LimeSurvey when the page is made. bip-bridge does "
+              "not store them. Without a connection to LimeSurvey a code is shown instead.",
+    },
+}
+
+TEXTS.update(CARD_TEXTS)
 
 MEASURE_KEYS = {
     "d_p": "d_p", "delta_p": "d_p", "dp": "d_p",
