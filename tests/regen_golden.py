@@ -47,8 +47,8 @@ def golden_inputs() -> tuple[Any, Any]:
 def golden_outputs() -> dict[str, str]:
     """File name in tests/golden -> expected text."""
     from bip_bridge.reports.bundle import bundle_frames
-    from bip_bridge.reports.csvout import EXCEL, PLAIN, to_csv_text
     from bip_bridge.reports.card_view import render_card_html
+    from bip_bridge.reports.csvout import EXCEL, PLAIN, to_csv_text
     from bip_bridge.reports.html import render_report_html
 
     result, model = golden_inputs()

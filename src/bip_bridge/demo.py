@@ -257,6 +257,7 @@ def run_demo(
     from bip_bridge.provision import provision
     from bip_bridge.pseudonyms import pseudonymise
     from bip_bridge.reports import write_reports
+    from bip_bridge.reports.names import read_first_names
     from bip_bridge.roster import parse_roster
     from bip_bridge.store import open_store
     from bip_bridge.synthetic import generate_cohort
@@ -317,9 +318,10 @@ def run_demo(
                 clock.now = datetime.combine(today, datetime.min.time()).replace(hour=20)
                 final = run_once(settings, client_factory=same_client, today=today)
                 result_lines.extend(final.lines())
+                first_names = read_first_names(api, engine, templates)  # for the cards only
             notify("writing reports", 1, 1)
             report_dir = write_reports(engine, settings, templates, today=today,
-                                       out_dir=out_dir / "reports")
+                                       out_dir=out_dir / "reports", first_names=first_names)
             from bip_bridge.reports.build import compute_from_store
 
             metrics = compute_from_store(engine, model, min_cell=settings.privacy.min_cell)

@@ -198,3 +198,33 @@ def list_(app: AppContext) -> None:
     if not app.quiet:
         Console(width=200).print(table)
         click.echo(f"{len(state.participants)} participant(s).")
+
+
+@command.command("card")
+@click.argument("external_id", metavar="ID", required=False)
+@click.option("--pseudonym", help="Name the person by pseudonym instead of ID.")
+@click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Report folder to look in (a dated folder written by "
+              "`bip-bridge report`). Default: the newest one in [reports] out_dir.")
+@click.option("--index", "show_index", is_flag=True,
+              help="Print the path of the caseworker's index page that lists this card.")
+@pass_app
+def card(app: AppContext, external_id: str | None, pseudonym: str | None,
+         report_dir: Path | None, show_index: bool) -> None:
+    """Print the path of one participant's progression card (ID: their external id).
+
+    Looks in the newest report folder (cards/<caseworker id>/<pseudonym[:12]>.html);
+    open the file in a browser and print it (one A4 page). Each caseworker's folder also
+    has an index.html listing their participants by first name. Reads no store row and
+    contacts no server. Exit codes: 0 found; 66 no report folder or no card for this
+    person; 78 no pseudonym key (with ID).
+    """
+    from bip_bridge.pseudonyms import pseudonymise
+    from bip_bridge.reports.cards import INDEX_NAME, locate_card
+
+    external_id, pseudonym = _who(external_id, pseudonym)
+    settings = app.settings
+    p = (pseudonym.strip() if pseudonym is not None
+         else pseudonymise(str(external_id), settings.require_pseudonym_key(), today=date.today()))
+    path = locate_card(settings.reports.out_dir, p, report_dir=report_dir)
+    click.echo(str(path.parent / INDEX_NAME if show_index else path))

@@ -44,6 +44,10 @@ def _scale_x(score: float, model: MeasurementModel, width: int, pad: int) -> flo
     return round(pad + (score - model.scale_min) / span * (width - 2 * pad), 1)
 
 
+def _x_or_none(score: float | None, model: MeasurementModel) -> float | None:
+    return None if score is None else _scale_x(score, model, PROFILE_W, PROFILE_PAD)
+
+
 def _score_table(scores: pd.DataFrame, respondent: str) -> dict[int, dict[str, float]]:
     """wave -> indicator -> score of one respondent (answered items only)."""
     out: dict[int, dict[str, float]] = {}
@@ -80,13 +84,14 @@ def _profile(scores: pd.DataFrame, model: MeasurementModel, t: Translator) -> di
             asked = respondent in ind.asked_of
             table = tables[respondent]
             start = table.get(first, {}).get(ind.code) if asked and first is not None else None
-            now = table.get(last, {}).get(ind.code) if asked and last != first else None
+            now = table.get(last, {}).get(ind.code) \
+                if asked and last is not None and last != first else None
             row[key] = {
                 "asked": asked,
                 "start": _fmt(start, t) if asked else "",
                 "now": _fmt(now, t) if asked else "",
-                "x_start": None if start is None else _scale_x(start, model, PROFILE_W, PROFILE_PAD),
-                "x_now": None if now is None else _scale_x(now, model, PROFILE_W, PROFILE_PAD),
+                "x_start": _x_or_none(start, model),
+                "x_now": _x_or_none(now, model),
             }
         rows.append(row)
     return {
@@ -160,7 +165,7 @@ def _strip(pseudonym_periods: pd.DataFrame, interventions: pd.DataFrame, waves: 
     by_period: dict[int, dict[str, Any]] = {}
     if not interventions.empty:
         for rec in interventions.to_dict("records"):
-            by_period[int(rec["period"])] = rec
+            by_period[int(rec["period"])] = {str(k): v for k, v in rec.items()}
     changed: dict[int, bool] = {}
     if not pseudonym_periods.empty and "caseworker_changed" in pseudonym_periods:
         for period, flag in zip(pseudonym_periods["period"],

@@ -24,7 +24,12 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 
 from bip_bridge.model import LANGUAGES, MeasurementModel
-from bip_bridge.reports.card_view import display_name, iter_participants, render_card
+from bip_bridge.reports.card_view import (
+    SHORT_PSEUDONYM,
+    display_name,
+    iter_participants,
+    render_card,
+)
 from bip_bridge.reports.frames import MetricsFrames
 from bip_bridge.reports.i18n import Translator
 
@@ -73,6 +78,37 @@ def find_card(report_dir: Path, pseudonym: str) -> Path | None:
         if found:
             return found[0]
     return None
+
+
+_DATED = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def latest_report_folder(out_dir: Path) -> Path | None:
+    """The newest dated report folder (``YYYY-MM-DD``) in ``out_dir`` that has cards."""
+    root = Path(out_dir)
+    if not root.is_dir():
+        return None
+    dated = sorted((p for p in root.iterdir() if _DATED.match(p.name) and (p / CARDS_DIR).is_dir()),
+                   key=lambda p: p.name)
+    return dated[-1] if dated else None
+
+
+def locate_card(out_dir: Path, pseudonym: str, *, report_dir: Path | None = None) -> Path:
+    """The card of ``pseudonym`` in ``report_dir``, else in the newest report folder of
+    ``out_dir``; :class:`~bip_bridge.errors.NotFound` when there is none."""
+    from bip_bridge.errors import NotFound
+
+    folder = report_dir if report_dir is not None else latest_report_folder(out_dir)
+    if folder is None:
+        raise NotFound(f"No report folder with cards in {out_dir}.",
+                       hint="Run `bip-bridge report` first (or name the folder with --report).")
+    found = find_card(folder, pseudonym)
+    if found is None:
+        raise NotFound(f"{folder} has no card for pseudonym {pseudonym[:SHORT_PSEUDONYM]}…",
+                       hint="A card is written for everyone with at least one complete "
+                       "response; run `bip-bridge sync` and `bip-bridge report`, and check "
+                       "the id.")
+    return found
 
 
 @dataclass(frozen=True)

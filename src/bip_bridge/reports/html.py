@@ -9,7 +9,6 @@ escaped. The report is one self-contained file: CSS inline, charts as ``data:`` 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 

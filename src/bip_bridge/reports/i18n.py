@@ -369,7 +369,7 @@ CARD_TEXTS: dict[str, dict[str, str]] = {
     "cards_wave": {"sv": "{wave}", "da": "{wave}", "en": "{wave}"},
     "cards_wave_start": {"sv": "start", "da": "start", "en": "start"},
     "cards_next": {"sv": "{wave}, {date}", "da": "{wave}, {date}", "en": "{wave}, {date}"},
-    "cards_overdue": {"sv": "{wave}, {date} (sen)", "da": "{wave}, {date} (forsinket)",
+    "cards_overdue": {"sv": "{wave}, {date} (försenad)", "da": "{wave}, {date} (forsinket)",
                       "en": "{wave}, {date} (overdue)"},
     "cards_ended": {"sv": "avslutad", "da": "afsluttet", "en": "ended"},
     "cards_none": {"sv": "ingen än", "da": "ingen endnu", "en": "none yet"},
