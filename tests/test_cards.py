@@ -253,3 +253,39 @@ def test_store_holds_no_first_name_after_cards_with_names(tmp_path: Path) -> Non
         engine.dispose()
     for name in names:
         assert not re.search(rf"\b{re.escape(name)}\b", dump), f"{name} is in the store"
+
+
+def test_first_names_fall_back_when_limesurvey_is_unreachable(tmp_path: Path) -> None:
+    import contextlib
+
+    import sqlalchemy as sa
+
+    from bip_bridge.config import load_settings
+    from bip_bridge.errors import LimeSurveyUnavailable
+    from bip_bridge.reports.names import first_names_or_empty
+    from bip_bridge.store import open_store, schema
+
+    engine = open_store(f"sqlite:///{tmp_path / 's.sqlite'}")
+    calls: list[str] = []
+
+    @contextlib.contextmanager
+    def down(_settings: Any) -> Any:
+        calls.append("connect")
+        raise LimeSurveyUnavailable("connection refused")
+        yield
+
+    config = tmp_path / "c.toml"
+    config.write_text('[limesurvey]\nurl = "http://127.0.0.1:9/rc"\nusername = "u"\n',
+                      encoding="utf-8")
+    settings = load_settings(str(config))
+    try:
+        assert first_names_or_empty(settings, engine, None, client_factory=down) == {}
+        assert calls == []  # no participant survey in the store: no connection at all
+        with engine.begin() as conn:
+            conn.execute(sa.insert(schema.surveys).values(
+                sid=111, kind="participant", template_version="1", structure_hash="x",
+                active=True, provisioned_at=dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)))
+        assert first_names_or_empty(settings, engine, None, client_factory=down) == {}
+        assert calls == ["connect"]
+    finally:
+        engine.dispose()

@@ -34,15 +34,18 @@ def _pseudonym_attribute(templates: Any) -> str:
     return str(mapping.get("pseudonym", DEFAULT_PSEUDONYM_ATTRIBUTE))
 
 
+def participant_sids(engine: sa.Engine) -> list[int]:
+    """Every participant survey the store knows, oldest first."""
+    return [int(r["sid"]) for r in queries.all_surveys(engine) if r["kind"] == PARTICIPANT_KIND]
+
+
 def read_first_names(api: LimeSurveyAPI, engine: sa.Engine, templates: Any = None
                      ) -> dict[str, str]:
     """Pseudonym -> first name from every participant survey the store knows (the
     latest token of a person wins). Raises the client's errors."""
     attribute = _pseudonym_attribute(templates)
-    sids = [int(r["sid"]) for r in queries.all_surveys(engine)
-            if r["kind"] == PARTICIPANT_KIND]
     names: dict[str, str] = {}
-    for sid in sids:
+    for sid in participant_sids(engine):
         for row in api.iter_participants(sid, attributes=[attribute]):
             pseudonym = str(row.get(attribute) or "").strip()
             info = row.get("participant_info") or {}
@@ -59,8 +62,11 @@ def first_names_or_empty(
     *,
     client_factory: Callable[[Settings], AbstractContextManager[LimeSurveyAPI]] | None = None,
 ) -> dict[str, str]:
-    """:func:`read_first_names` over a new connection; ``{}`` (with a warning) when
-    LimeSurvey is not configured, unreachable or refuses."""
+    """:func:`read_first_names` over a new connection; ``{}`` when LimeSurvey is not
+    configured, unreachable or refuses (logged; the caller tells the user), and without
+    connecting when the store knows no participant survey."""
+    if not participant_sids(engine):
+        return {}
     if client_factory is None:
         from bip_bridge.limesurvey import connect
 
@@ -69,6 +75,6 @@ def first_names_or_empty(
         with client_factory(settings) as api:
             return read_first_names(api, engine, templates)
     except BipBridgeError as err:
-        log.warning("first names not read from LimeSurvey (%s): the cards show the "
+        log.info("first names not read from LimeSurvey (%s): the cards show the "
                     "pseudonym's first characters instead", type(err).__name__)
         return {}
