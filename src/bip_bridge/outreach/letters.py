@@ -129,7 +129,7 @@ def qr_svg(link: str, *, scale: int = 4) -> Markup:
     """The link as a QR code, an inline SVG element (error correction M)."""
     code = segno.make(link, error="m", micro=False)
     # segno draws the modules as paths: the link is not in the SVG as text
-    return Markup(code.svg_inline(scale=scale, border=2, omitsize=False))  # noqa: S704
+    return Markup(code.svg_inline(scale=scale, border=4, omitsize=True))  # noqa: S704
 
 
 def _css() -> Markup:
