@@ -276,3 +276,16 @@ def test_server_knobs_failures_interface_and_notifications() -> None:
             '{"id":null,"result":null,"error":"unable to decode malformed json"}')
     with pytest.raises(RuntimeError):
         _ = server.url
+
+
+def test_every_rpc_method_lives_in_one_method_family_module() -> None:
+    """core.py only dispatches; each RPC method is defined once, in its family's module."""
+    from bip_bridge.emulator.core import RPC_METHODS
+
+    families = {"session", "surveys", "questions", "participants", "mail", "responses"}
+    homes = {name: getattr(EmulatorCore, name).__module__.rsplit(".", 1)[-1]
+             for name in RPC_METHODS}
+    assert set(homes.values()) == families
+    assert homes["get_question_properties"] == "questions"
+    assert homes["invite_participants"] == "mail"
+    assert homes["export_responses"] == "responses"

@@ -8,6 +8,8 @@ emulator answers with a clear status instead of guessing the server's labels).
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -91,3 +93,14 @@ def render(document_type: str, headings: list[str], values: list[list[Any]]) -> 
         f"LimeSurvey emulator: document type {document_type!r} is not supported, "
         "use 'json' or 'csv'"
     )
+
+
+def decode_export(result: str) -> str:
+    """The text of a base64 export result (helper for tests and the demo)."""
+    return base64.b64decode(result).decode("utf-8")
+
+
+def export_rows(result: str) -> list[dict[str, Any]]:
+    """Rows of a base64 JSON export result."""
+    rows: list[dict[str, Any]] = json.loads(decode_export(result))["responses"]
+    return rows
