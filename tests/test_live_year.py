@@ -101,6 +101,7 @@ def test_a_year_on_a_real_server(live_client: Any, tmp_path: Path) -> None:
         assert all(on_server[sid]["active"] == "Y" for sid in sids.values())
         checked = cli(config, "check")
         assert "FAIL" not in checked.output
+        assert "(a tested version)" in checked.output, checked.output
 
         # --- roster: 22 people ----------------------------------------------------------
         people = roster_people(day0, run, with_no_email=True)
