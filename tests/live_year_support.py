@@ -33,7 +33,8 @@ def write_config(tmp_path: Path, store_url: str) -> Path:
         f'[limesurvey]\nurl = "{url}"\nusername = "{user}"\nretries = 2\ntimeout = 120\n'
         f'[store]\nurl = "{store_url}"\n'
         f'[reports]\nout_dir = "{tmp_path / "reports"}"\n'
-        "[sync]\npage_size = 10\n", encoding="utf-8")
+        "[sync]\npage_size = 10\n"
+        '[waves]\ncaseworker_email = "limesurvey"\n', encoding="utf-8")
     return path
 
 

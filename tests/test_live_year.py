@@ -8,6 +8,8 @@ that); waves on the enrolment day, a week later (reminders), three and six month
 sync; push-back into the tokens' attributes; the report; a response completed later and
 one deleted in LimeSurvey; `bip-bridge participants forget`. The test creates its own
 two surveys and deletes them at the end; it never touches other surveys on the server.
+Caseworkers are mailed by LimeSurvey here (``[waves] caseworker_email = "limesurvey"``),
+so every invitation and reminder shows in the tokens.
 """
 
 from __future__ import annotations
