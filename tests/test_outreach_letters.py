@@ -116,3 +116,18 @@ def test_qr_code_decodes_to_the_link() -> None:
     buffer.seek(0)
     found = zxingcpp.read_barcodes(Image.open(buffer))
     assert [r.text for r in found] == [link]
+
+
+def test_erasure_removes_the_delivery_records(world: dict[str, Any]) -> None:
+    assert cli(world, "participants", "import", str(world["roster"])).exit_code == 0
+    assert cli(world, "waves", "--today", TODAY.isoformat(), day=TODAY).exit_code == 0
+    assert cli(world, "letters", "--all", "--out", str(world["tmp"] / "l"),
+               "--today", TODAY.isoformat()).exit_code == 0
+    with world["engine"].connect() as conn:
+        before = conn.execute(sa.select(sa.func.count()).select_from(schema.deliveries)).scalar()
+    assert before == 6  # 3 digest items, 3 letters
+    result = cli(world, "participants", "forget", ROWS[0][0], "--yes")
+    assert result.exit_code == 0, result.output
+    with world["engine"].connect() as conn:
+        after = conn.execute(sa.select(sa.func.count()).select_from(schema.deliveries)).scalar()
+    assert after == 4

@@ -102,6 +102,8 @@ def forget_participant(api: LimeSurveyAPI, engine: sa.Engine, settings: Settings
         removed += conn.execute(sa.delete(r).where(r.c.pseudonym == pseudonym)).rowcount or 0
         removed += conn.execute(sa.delete(t).where(t.c.pseudonym == pseudonym)).rowcount or 0
         removed += conn.execute(sa.delete(a).where(a.c.pseudonym == pseudonym)).rowcount or 0
+        d = schema.deliveries  # digest items and letters sent to or about the person
+        removed += conn.execute(sa.delete(d).where(d.c.pseudonym == pseudonym)).rowcount or 0
         removed += conn.execute(sa.delete(p).where(p.c.pseudonym == pseudonym)).rowcount or 0
         report.store_rows_removed = removed
         if report.anything:
