@@ -89,3 +89,30 @@ def build(app: AppContext, out_dir: Path, template_dir: Path | None) -> None:
         tmp.replace(out_dir / name)
         app.echo(f"Wrote {out_dir / name} ({len(content):,} bytes, template version "
                  f"{templates.version}).")
+
+
+@command.command("preview")
+@click.option("--out", "out_dir", required=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the preview into (created if missing; files of the "
+              "same names are replaced, nothing else is touched).")
+@click.option("--template-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help=_TEMPLATE_DIR_HELP)
+@pass_app
+def preview(app: AppContext, out_dir: Path, template_dir: Path | None) -> None:
+    """Write the questionnaires and e-mails as HTML pages to review before going live.
+
+    For every language of the templates (sv, da, en): each questionnaire page by page
+    as a respondent sees it (welcome page, one page per question group with every
+    question, item and answer option, end page; what shows only from wave 1 on is
+    marked), and every e-mail (invitation and reminder, to the participant and to the
+    caseworker) with sample values for the first name, the wave and the links.
+    OUT/index.html links them all. Needs no LimeSurvey and no configuration. Exit
+    codes: 0 written; 65 a template is invalid; 73 OUT cannot be written.
+    """
+    from bip_bridge.templates.preview import write_preview
+
+    templates = _load(app, template_dir)
+    written = write_preview(templates, out_dir)
+    app.echo(f"Wrote {len(written)} preview page(s) to {out_dir} (template version "
+             f"{templates.version}); open {written[0]} in a browser.")
