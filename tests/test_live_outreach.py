@@ -87,7 +87,8 @@ def test_a_letters_link_and_qr_code_open_that_persons_questionnaire(
         assert "access code" not in body and "ikke gyldig" not in body
         # the same link with another access code is refused (the check above means something)
         wrong = requests.get(link.replace(token, "x" * len(token)), timeout=60)
-        assert "access code" in wrong.text and "ikke gyldig" in wrong.text
+        # (6.14 also shows an untranslated "Please enter your access code"; 5.6.8 does not)
+        assert "ikke gyldig" in wrong.text
         assert "Velkommen" not in wrong.text
     finally:
         for sid in created:
