@@ -25,9 +25,8 @@ again.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
@@ -43,6 +42,7 @@ from bip_bridge.cohort import CASEWORKER, TokenState, load_state
 from bip_bridge.config import Settings
 from bip_bridge.duelist import Action, due_actions
 from bip_bridge.errors import MailError
+from bip_bridge.outreach.delivery import Sender, delivered_keys, send_once, settle_interrupted
 from bip_bridge.outreach.links import survey_url
 from bip_bridge.outreach.texts import LANGUAGES, format_date, text, wave_words
 from bip_bridge.store import schema
@@ -51,9 +51,6 @@ from bip_bridge.tokens import LsToken, active_surveys, attribute_names, load_ls_
 log = logging.getLogger(__name__)
 
 CHANNEL = "digest"
-SENDING, SENT, UNCERTAIN = "sending", "sent", "uncertain"
-
-Sender = Callable[[EmailMessage], None]
 
 
 @dataclass(frozen=True)
@@ -183,13 +180,6 @@ def _now(today: date) -> datetime:
     return datetime.combine(today, datetime.now(UTC).time(), UTC)
 
 
-def delivered_keys(conn: sa.Connection, channel: str = CHANNEL) -> set[tuple[int, str, int, str]]:
-    d = schema.deliveries
-    rows = conn.execute(sa.select(d.c.sid, d.c.pseudonym, d.c.wave, d.c.item)
-                        .where(d.c.channel == channel))
-    return {(int(r.sid), r.pseudonym, int(r.wave), r.item) for r in rows}
-
-
 def _token_values(item: str, now: datetime) -> dict[str, Any]:
     if item == "invite":
         return {"invited_at": now}
@@ -208,21 +198,10 @@ def _mark_tokens(conn: sa.Connection, rows: Sequence[Any], now: datetime) -> Non
                                         t.c.wave == r.wave, cond).values(**values))
 
 
-def settle_interrupted(engine: sa.Engine, now: datetime) -> int:
-    """Items left ``sending`` by a run cut off mid-send become ``uncertain``; their tokens
-    count as invited/reminded (never sent again). Returns how many."""
-    d = schema.deliveries
-    with engine.begin() as conn:
-        rows = conn.execute(sa.select(d).where(d.c.channel == CHANNEL,
-                                               d.c.status == SENDING)).all()
-        if not rows:
-            return 0
-        _mark_tokens(conn, rows, now)
-        conn.execute(sa.update(d).where(d.c.channel == CHANNEL, d.c.status == SENDING)
-                     .values(status=UNCERTAIN))
-    log.warning("%d caseworker digest item(s) were being sent when a run was cut off; "
-                "they are not sent again", len(rows))
-    return len(rows)
+def _settle(engine: sa.Engine, now: datetime) -> int:
+    """Digest items of a run cut off while sending: uncertain, tokens counted as invited."""
+    return settle_interrupted(engine, CHANNEL, now,
+                              on_settled=lambda conn, rows: _mark_tokens(conn, rows, now))
 
 
 def _address(items: Sequence[DigestItem], contacts: Mapping[int, LsToken]) -> str:
@@ -260,10 +239,10 @@ def send_digests(api: LimeSurveyAPI, engine: sa.Engine, settings: Settings, temp
     """Send every caseworker the assessments that have come due (see module doc)."""
     report = DigestReport()
     now = _now(today)
-    report.uncertain = settle_interrupted(engine, now)
+    report.uncertain = _settle(engine, now)
     with engine.connect() as conn:
         state = load_state(conn)
-        done = delivered_keys(conn)
+        done = delivered_keys(conn, CHANNEL)
     plan = plan_digests(due_actions(state, today, settings), state.tokens, done)
     if not plan:
         return report
@@ -283,7 +262,6 @@ def send_digests(api: LimeSurveyAPI, engine: sa.Engine, settings: Settings, temp
     attrs = attribute_names(templates, CASEWORKER)
     contacts = {t.tid: t for t in load_ls_tokens(api, sid, attrs,
                                                  page_size=settings.sync.page_size)}
-    d = schema.deliveries
     for cw, items in plan.items():
         address = _address(items, contacts)
         if not address:
@@ -296,28 +274,15 @@ def send_digests(api: LimeSurveyAPI, engine: sa.Engine, settings: Settings, temp
                                       rpc_url=settings.limesurvey.url,
                                       interval_months=settings.waves.interval_months)
         message = build_digest_message(sender_address, address, subject, body)
-        batch = str(uuid.uuid4())
-        with engine.begin() as conn:
-            for i in items:
-                conn.execute(sa.insert(d).values(
-                    channel=CHANNEL, sid=i.sid, pseudonym=i.pseudonym, wave=i.wave,
-                    item=i.item, caseworker_id=cw, batch=batch, status=SENDING,
-                    recorded_at=now))
         try:
-            send(message)
+            send_once(engine, CHANNEL, [i.key for i in items], message, send,
+                      caseworker_id=cw, now=now,
+                      on_sent=lambda conn, rows: _mark_tokens(conn, rows, now))
         except MailError as err:
-            with engine.begin() as conn:
-                conn.execute(sa.delete(d).where(d.c.channel == CHANNEL, d.c.batch == batch))
             report.skipped.append(f"caseworker digests: {err} The remaining digests are "
                                   "sent on the next run.")
             log.warning("caseworker digest not sent: %s", err)
             break
-        with engine.begin() as conn:
-            rows = conn.execute(sa.select(d).where(d.c.channel == CHANNEL,
-                                                   d.c.batch == batch)).all()
-            _mark_tokens(conn, rows, now)
-            conn.execute(sa.update(d).where(d.c.channel == CHANNEL, d.c.batch == batch)
-                         .values(status=SENT, sent_at=now))
         report.digests += 1
         report.items += len(items)
     return report

@@ -36,7 +36,7 @@ from markupsafe import Markup
 from bip_bridge.api import LimeSurveyAPI
 from bip_bridge.cohort import CASEWORKER, PARTICIPANT, WaveState, load_state
 from bip_bridge.config import Settings
-from bip_bridge.outreach.digest import delivered_keys, display_name
+from bip_bridge.outreach.digest import display_name
 from bip_bridge.outreach.links import survey_url
 from bip_bridge.outreach.texts import LANGUAGES, format_date, text, wave_words
 from bip_bridge.store import schema
@@ -276,5 +276,5 @@ def _record(engine: sa.Engine, recorded: Sequence[tuple[Any, Path]], today: date
                 location=str(path.resolve())))
 
 
-__all__ = ["LettersReport", "OpenWave", "delivered_keys", "open_waves", "qr_svg",
+__all__ = ["LettersReport", "OpenWave", "open_waves", "qr_svg",
            "render_letter", "render_sheet", "write_letters"]
