@@ -22,12 +22,16 @@ from bip_bridge.cli.context import AppContext, pass_app
 @click.option("--email", "send_email", is_flag=True, default=False,
               help="Also e-mail the analyst bundle (the CSV files and report.html, not the "
               "cards) to [smtp] recipients.")
+@click.option("--email-cards", is_flag=True, default=False,
+              help="Also e-mail each caseworker their progression cards and index page over "
+              "[smtp], to the address LimeSurvey holds for them; each card of a report "
+              "date once.")
 @click.option("--no-names", is_flag=True, default=False,
               help="Do not read the participants' first names from LimeSurvey: the cards and "
               "index pages show the first 8 characters of the pseudonym instead.")
 @pass_app
 def command(app: AppContext, out_dir: Path | None, excel: bool, report_date: dt.datetime | None,
-            send_email: bool, no_names: bool) -> None:
+            send_email: bool, email_cards: bool, no_names: bool) -> None:
     """Compute the metrics from the local store and write the reports.
 
     Writes OUT/YYYY-MM-DD/ at once (built in a hidden folder, then renamed; a second
@@ -85,3 +89,16 @@ def command(app: AppContext, out_dir: Path | None, excel: bool, report_date: dt.
         delivered = send_bundle(settings.smtp, paths,
                                 subject=f"bip-bridge report {folder.name}")
         app.echo(f"Analyst bundle e-mailed to {delivered} recipient(s).")
+    if email_cards:
+        from bip_bridge.limesurvey import connect
+        from bip_bridge.outreach.cards_mail import send_cards
+
+        engine = open_store(settings.store.url)
+        try:
+            with connect(settings) as api:
+                mailed = send_cards(api, engine, settings, templates, folder)
+        finally:
+            engine.dispose()
+        for line in mailed.skipped:
+            click.echo(f"skipped: {line}", err=True)
+        app.echo(mailed.summary())

@@ -57,6 +57,23 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "This e-mail was sent by bip-bridge. You get one e-mail per run listing "
               "everything that is due for you.",
     },
+    # --- progression cards by e-mail (report --email-cards)
+    "cards_subject": {"sv": "BIP: progressionskort {date}", "da": "BIP: progressionskort {date}",
+                      "en": "BIP: progression cards {date}"},
+    "cards_body": {
+        "sv": "Hej!\n\nHär är progressionskorten för dina deltagare från rapporten den "
+              "{date} ({count} st.). Öppna index.html för en översikt.\n\nKorten innehåller "
+              "personuppgifter. Spara dem inte på delade platser, och radera meddelandet när "
+              "du inte behöver det längre.\n\n--\nSkickat av bip-bridge.\n",
+        "da": "Hej!\n\nHer er progressionskortene for dine deltagere fra rapporten den "
+              "{date} ({count} stk.). Åbn index.html for et overblik.\n\nKortene indeholder "
+              "personoplysninger. Gem dem ikke på delte steder, og slet beskeden, når du ikke "
+              "har brug for den længere.\n\n--\nSendt af bip-bridge.\n",
+        "en": "Hello,\n\nHere are the progression cards of your participants from the report "
+              "of {date} ({count}). Open index.html for an overview.\n\nThe cards hold "
+              "personal data. Do not keep them in shared places, and delete this message "
+              "when you no longer need it.\n\n--\nSent by bip-bridge.\n",
+    },
     # --- letter to a participant (paper)
     "letter_title": {"sv": "Dags att svara", "da": "Tid til at svare", "en": "Time to answer"},
     "letter_greeting": {"sv": "Hej {name}!", "da": "Hej {name}!", "en": "Hello {name},"},
