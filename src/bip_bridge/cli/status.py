@@ -76,7 +76,7 @@ def _print_tables(result: Any) -> None:
         console.print("Last sync: never (run `bip-bridge sync`).")
     else:
         when = sync["finished_at"] or sync["started_at"]
-        stamp = when.strftime("%Y-%m-%d %H:%M") if when is not None else "?"
+        stamp = when.strftime("%Y-%m-%d %H:%M UTC") if when is not None else "?"
         extra = f", {sync['new']} new response(s)" if sync.get("new") is not None else ""
         error = f" ({sync['error']})" if sync.get("error") else ""
         console.print(f"Last sync: {stamp}, {sync['status']}{extra}{error}")
