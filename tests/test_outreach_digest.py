@@ -217,3 +217,13 @@ def test_render_digest_in_each_language(language: str, subject: str, words: str)
     unnamed, _ = render_digest([item], {}, language=language, rpc_url="http://h/rc",
                                interval_months=3)
     assert unnamed == subject
+
+
+def test_sync_sends_the_digests_once(world: dict[str, Any]) -> None:
+    assert cli(world, "participants", "import", str(world["roster"])).exit_code == 0
+    first = cli(world, "sync", day=TODAY)
+    assert first.exit_code == 0, first.output
+    assert "Caseworker digests: sent 2 e-mail(s) listing 3 assessment(s)" in first.output
+    second = cli(world, "sync", day=TODAY)
+    assert second.exit_code == 0 and "sent 0 e-mail(s)" in second.output
+    assert len(world["inbox"].messages) == 2
