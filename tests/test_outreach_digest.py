@@ -38,6 +38,10 @@ def body(message: EmailMessage) -> str:
 def test_one_digest_per_caseworker_never_twice(world: dict[str, Any]) -> None:
     server, inbox = world["server"], world["inbox"]
     assert cli(world, "participants", "import", str(world["roster"])).exit_code == 0
+    dry = cli(world, "waves", "--dry-run", "--today", TODAY.isoformat(), day=TODAY)
+    assert "e-mail caseworker HL-017 one digest listing 2 assessment(s)" in dry.output
+    assert "e-mail caseworker HL-018 one digest listing 1 assessment(s)" in dry.output
+    assert inbox.messages == [] and server.outbox == []
     result = cli(world, "waves", "--today", TODAY.isoformat(), day=TODAY)
     assert result.exit_code == 0, result.output
     assert "sent 2 e-mail(s) listing 3 assessment(s)" in result.output

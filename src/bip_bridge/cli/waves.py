@@ -62,6 +62,11 @@ def command(app: AppContext, dry_run: bool, today: datetime | None) -> None:
     if dry_run:
         for line in report.lines:
             app.echo(line)
+        if settings.waves.caseworker_email == "digest":
+            from bip_bridge.outreach.digest import dry_run_lines
+
+            for line in dry_run_lines(report.actions):
+                app.echo(line)
     for line in report.skipped:
         click.echo(f"skipped: {line}", err=True)
     app.echo(report.summary())

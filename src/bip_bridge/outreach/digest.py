@@ -101,6 +101,14 @@ def plan_digests(actions: Sequence[Action], tokens: Mapping[tuple[str, str, int]
     return dict(sorted(out.items()))
 
 
+def dry_run_lines(actions: Sequence[Action]) -> list[str]:
+    """What ``waves --dry-run`` adds in digest mode: one line per caseworker. Pure."""
+    counts = Counter(a.caseworker_id or "" for a in actions
+                     if a.kind == CASEWORKER and a.op in ("invite", "remind"))
+    return [f"e-mail caseworker {cw or '(none)'} one digest listing {n} assessment(s) "
+            "(the caseworker lines above)" for cw, n in sorted(counts.items())]
+
+
 @dataclass
 class DigestReport:
     """What a run of the digests did. Counts only."""
