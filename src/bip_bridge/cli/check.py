@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from bip_bridge.checks import CheckReport, run_check
 from bip_bridge.cli.context import AppContext, pass_app
+
+if TYPE_CHECKING:  # the checks (SQLAlchemy, the client) are imported when `check` runs
+    from bip_bridge.checks import CheckReport
 
 _COLOURS = {"OK": "green", "WARN": "yellow", "FAIL": "red"}
 
@@ -40,6 +44,8 @@ def command(app: AppContext) -> None:
     configuration problem, 76 a call refused (missing permission), 66 a configured survey
     does not exist. See docs/exit-codes.md.
     """
+    from bip_bridge.checks import run_check
+
     report = run_check(app.settings)
     for line in render(report):
         click.echo(line)

@@ -6,8 +6,6 @@ import time
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bip_bridge.cli.context import AppContext, pass_app
 
@@ -33,6 +31,9 @@ def command(app: AppContext, out_dir: Path, participants: int, months: int, seed
     reports and pushes summaries back, then prints where to look. Needs no configuration
     file. Everything in it is fictional.
     """
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     from bip_bridge.demo import run_demo
     from bip_bridge.synthetic import describe_truth
 

@@ -6,13 +6,15 @@ import contextlib
 import sys
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from bip_bridge.cli.context import AppContext, pass_app
-from bip_bridge.jobs import JobResult, parse_duration, sync_job
-from bip_bridge.sync import LogProgress, SurveySync, SyncProgress
+
+if TYPE_CHECKING:  # the job (store, client, metrics) is imported when `sync` runs
+    from bip_bridge.jobs import JobResult
+    from bip_bridge.sync import SurveySync, SyncProgress
 
 
 class RichProgress:
@@ -44,6 +46,8 @@ def choose_progress(quiet: bool) -> Iterator[SyncProgress | None]:
         yield None
         return
     if not sys.stderr.isatty():
+        from bip_bridge.sync import LogProgress
+
         yield LogProgress()
         return
     from rich.console import Console
@@ -65,6 +69,8 @@ def choose_progress(quiet: bool) -> Iterator[SyncProgress | None]:
 def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -> timedelta | None:
     if value is None:
         return None
+    from bip_bridge.jobs import parse_duration
+
     try:
         return parse_duration(value)
     except ValueError as exc:
@@ -103,6 +109,8 @@ def command(app: AppContext, full_refresh: bool, every: timedelta | None,
     again later); 69 LimeSurvey or the store unreachable; 77 login refused; 65 a survey
     no longer matches its template; 78 configuration problem. See docs/operations.md.
     """
+    from bip_bridge.jobs import sync_job
+
     settings = app.settings
 
     def show(result: JobResult) -> None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from bip_bridge.cli.context import AppContext, pass_app
 from bip_bridge.config import find_config
-from bip_bridge.templates import TemplateSet, compile_lss, load_templates, structure_fingerprint
+
+if TYPE_CHECKING:  # the templates (YAML) are imported by the commands that read them
+    from bip_bridge.templates import TemplateSet
 
 _TEMPLATE_DIR_HELP = (
     "Template folder (holding manifest.yaml). Default: [surveys] template_dir of the "
@@ -28,6 +31,8 @@ def resolve_template_dir(app: AppContext, template_dir: Path | None) -> Path | N
 
 
 def _load(app: AppContext, template_dir: Path | None) -> TemplateSet:
+    from bip_bridge.templates import load_templates
+
     return load_templates(resolve_template_dir(app, template_dir))
 
 
@@ -52,6 +57,8 @@ def validate(app: AppContext, template_dir: Path | None) -> None:
     questionnaire. Writes nothing. Exit code 0 when valid, 65 when a template is invalid
     (each problem is named with its file and place in the file).
     """
+    from bip_bridge.templates import structure_fingerprint
+
     templates = _load(app, template_dir)
     app.echo(f"Templates in {templates.directory}: version {templates.version}, valid.")
     for q in templates.questionnaires:
@@ -80,6 +87,8 @@ def build(app: AppContext, out_dir: Path, template_dir: Path | None) -> None:
     against the templates and records them. Nothing is written when a template is
     invalid (exit code 65).
     """
+    from bip_bridge.templates import compile_lss
+
     templates = _load(app, template_dir)
     files = {f"{q.kind}.lss": compile_lss(q) for q in templates.questionnaires}
     out_dir.mkdir(parents=True, exist_ok=True)
