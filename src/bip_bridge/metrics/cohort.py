@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from bip_bridge.metrics.progression import COMBOS
 from bip_bridge.metrics.result import COHORT_COLUMNS, OUTCOMES_COLUMNS
@@ -50,7 +50,9 @@ def group_labels(
 def _t_halfwidth(n: np.ndarray, sd: np.ndarray) -> np.ndarray:
     out = np.full(n.shape, np.nan)
     ok = n >= 2
-    out[ok] = stats.t.ppf(0.5 + CONFIDENCE / 2, n[ok] - 1) * sd[ok] / np.sqrt(n[ok])
+    # the t quantile (scipy.stats.t.ppf computes it with this very function; importing
+    # scipy.stats as well would cost about a second at every start)
+    out[ok] = special.stdtrit(n[ok] - 1, 0.5 + CONFIDENCE / 2) * sd[ok] / np.sqrt(n[ok])
     return out
 
 
