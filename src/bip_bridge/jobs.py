@@ -37,7 +37,6 @@ from bip_bridge.locking import store_lock
 from bip_bridge.outreach.digest import send_digests
 from bip_bridge.provision import verify_surveys
 from bip_bridge.pushback import push_back
-from bip_bridge.reports import write_reports
 from bip_bridge.store import open_store
 from bip_bridge.sync import SyncProgress, SyncSummary, run_sync
 from bip_bridge.templates import load_templates
@@ -134,6 +133,8 @@ def run_once(
                 if settings.reports.after_sync and not stop():
                     names = _first_names(api, engine, templates)
             if settings.reports.after_sync and not stop():
+                from bip_bridge.reports import write_reports  # matplotlib: only when asked
+
                 result.report_dir = write_reports(engine, settings, templates, today=day,
                                                   first_names=names)
         finally:

@@ -37,6 +37,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import orjson
 import requests
 from citric.exceptions import (
     InvalidJSONResponseError,
@@ -736,7 +737,7 @@ def _decode_export(result: Any, method: str) -> list[Row]:
     if isinstance(result, list):
         return result  # an "empty" status already mapped to []
     try:
-        document = json.loads(base64.b64decode(result, validate=True).decode("utf-8"))
+        document = _parse_document(result)
     except (TypeError, ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise LimeSurveyUnavailable(f"LimeSurvey's {method} answer is not base64 JSON "
                                     f"({type(exc).__name__}).", method=method) from None
@@ -751,8 +752,27 @@ def _decode_export(result: Any, method: str) -> list[Row]:
             (only,) = item.values()
             if isinstance(only, dict):
                 item = only
-        rows.append(php_array(item))
+        # a JSON object is already a dict with string keys: no copy per response
+        rows.append(item if type(item) is dict else php_array(item))
     return rows
+
+
+def _parse_document(encoded: Any) -> Any:
+    """The base64 JSON document of an export, parsed (a full sync's per-page work).
+
+    binascii's strict mode validates the alphabet and padding in C (``b64decode``'s
+    ``validate=True`` runs a regular expression over the whole page first), and orjson
+    parses the bytes several times faster than json. json, slower but a little more
+    lenient (NaN, integers beyond 64 bits, lone surrogates), gets the rare document
+    orjson refuses, so what is accepted and what is refused is as before.
+    """
+    if not isinstance(encoded, (str, bytes)):
+        raise TypeError(f"expected a base64 string, got {type(encoded).__name__}")
+    data = binascii.a2b_base64(encoded, strict_mode=True)
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data.decode("utf-8"))
 
 
 @contextmanager

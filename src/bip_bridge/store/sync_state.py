@@ -187,6 +187,56 @@ def _bulk_insert(conn: sa.Connection, rows: list[dict[str, Any]], run_id: int) -
         conn.exec_driver_sql(head + ", ".join([one] * len(chunk)), tuple(params))
 
 
+# PostgreSQL: a page's new and changed responses are copied (COPY, psycopg's copy) into
+# this temporary table, then written with one INSERT … SELECT … ON CONFLICT: the rows go
+# over the wire in COPY's compact format instead of as thousands of bound parameters of
+# a statement the driver would parse for every page. The table belongs to the session
+# (no other connection sees it; it goes when the connection closes) and each page
+# empties it first, inside its own transaction, so a rolled-back page leaves nothing
+# behind. Emptied at the start rather than ON COMMIT: a commit then does no more work
+# than before, and its result is visible as soon as it returns.
+_STAGE = "bip_sync_stage"
+_STAGE_DDL = (
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} ("
+    "response_id BIGINT NOT NULL, pseudonym VARCHAR(64), wave INTEGER, "
+    "submitted_at VARCHAR(32), complete BOOLEAN NOT NULL, data TEXT NOT NULL, "
+    "data_hash VARCHAR(64) NOT NULL)"
+)
+_COPY = f"COPY {_STAGE} ({', '.join(_INSERT_COLUMNS)}) FROM STDIN"
+_CHANGED = ("pseudonym", "wave", "submitted_at", "complete", "data", "data_hash")
+# New responses get both run ids; changed ones keep their first run and are live again
+# (what the per-row UPDATE of the other databases does).
+_UPSERT = (
+    f"INSERT INTO {responses.name} ({', '.join(_INSERT_COLUMNS)}, sid, first_run_id, "  # noqa: S608
+    "last_run_id, deleted_in_source) "
+    "SELECT response_id, pseudonym, wave, submitted_at, complete, data::json, data_hash, "
+    f"%(sid)s, %(run)s, %(run)s, FALSE FROM {_STAGE} "
+    "ON CONFLICT (sid, response_id) DO UPDATE SET "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in _CHANGED)
+    + ", last_run_id = EXCLUDED.last_run_id, deleted_in_source = FALSE, deleted_run_id = NULL"
+)
+
+
+def _copy_upsert(conn: sa.Connection, sid: int, rows: list[dict[str, Any]],
+                 run_id: int) -> None:
+    """Stage ``rows`` with COPY and upsert them in one statement (PostgreSQL, psycopg 3).
+
+    Runs on the page's own connection and transaction: the cursor moves in the same
+    commit, and a crash before it leaves neither staged nor written rows.
+    """
+    if any(r["sid"] != sid for r in rows):
+        raise ValueError("a page holds the responses of one survey")
+    conn.exec_driver_sql(f"{_STAGE_DDL}; TRUNCATE {_STAGE}")  # one round trip, no parameters
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cur, cur.copy(_COPY) as copy:
+        write_row = copy.write_row
+        for row in rows:
+            values = _row_values(row)
+            write_row((*values[:5], _json_text(values[5]), values[6]))
+    conn.exec_driver_sql(_UPSERT, {"sid": int(sid), "run": int(run_id)})
+
+
 def _json_text(value: Any) -> str:
     if type(value) is RawJSON:
         return value.text
@@ -223,6 +273,10 @@ def apply_page(
 def _write_page(conn: sa.Connection, sid: int, run_id: int,
                 decide: Callable[[sa.Connection], PageWrite]) -> PageWrite:
     write = decide(conn)
+    if conn.dialect.name == "postgresql" and (write.inserts or write.updates):
+        _copy_upsert(conn, sid, [*write.inserts, *write.updates], run_id)
+        _write_deletions_and_cursor(conn, sid, run_id, write)
+        return write
     if write.inserts:
         _bulk_insert(conn, write.inserts, run_id)
     if write.updates:
@@ -234,6 +288,12 @@ def _write_page(conn: sa.Connection, sid: int, run_id: int,
             [{"b_sid": row["sid"], "b_id": row["response_id"],
               **{k: v for k, v in row.items() if k not in ("sid", "response_id")}}
              for row in write.updates])
+    _write_deletions_and_cursor(conn, sid, run_id, write)
+    return write
+
+
+def _write_deletions_and_cursor(conn: sa.Connection, sid: int, run_id: int,
+                                write: PageWrite) -> None:
     if write.deletions:
         for i in range(0, len(write.deletions), 500):
             conn.execute(
@@ -244,7 +304,6 @@ def _write_page(conn: sa.Connection, sid: int, run_id: int,
                 .values(deleted_in_source=True, deleted_run_id=run_id))
     if write.cursor is not None:
         _advance_cursor(conn, sid, write.cursor)
-    return write
 
 
 def _advance_cursor(conn: sa.Connection, sid: int, cursor: int) -> None:
