@@ -128,35 +128,39 @@ def to_csv_text(df: pd.DataFrame, dialect: Dialect = PLAIN) -> str:
     """The whole file as text (without the BOM: the encoding adds it).
 
     Column by column: each column's distinct values are formatted once
-    (:func:`format_cell`, the one definition of a cell's text) and spread over its rows.
-    When no cell needs quoting (no separator, quote or line break in any text, which is
-    the case for the metrics' numbers, codes and pseudonyms) the lines are joined
-    directly; otherwise the csv module's writer writes them, as it always did. The text
-    is the same byte for byte as writing every cell through the csv writer (the tests
-    compare both ways on mixed frames). A large score file repeats few distinct values
-    (waves, codes, scores on an 11-point scale), so this is a fraction of the time.
+    (:func:`format_cell`, the one definition of a cell's text) and spread over its rows,
+    a slice of rows at a time. When no cell needs quoting (no separator, quote or line
+    break in any text, which is the case for the metrics' numbers, codes and
+    pseudonyms) the lines are joined directly; otherwise the csv module's writer writes
+    them, as it always did. The text is the same byte for byte as writing every cell
+    through the csv writer (the tests compare both ways on mixed frames). A large score
+    file repeats few distinct values (waves, codes, scores on an 11-point scale), so
+    this is a fraction of the time.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=dialect.delimiter, lineterminator=dialect.line_end,
                         quoting=csv.QUOTE_MINIMAL)
     writer.writerow([neutralise(str(c)) for c in df.columns])
-    special = _special_characters(dialect)
-    columns: list[list[str]] = []
-    plain = df.shape[1] > 1  # a lone empty field is written quoted: leave that to csv
-    for i in range(df.shape[1]):
-        texts, distinct = column_texts(df.iloc[:, i], dialect.decimal)
-        plain = plain and not any(special.intersection(t) for t in distinct)
-        columns.append(texts)
-    if not columns:  # no columns: one empty record per row, as a row-by-row writer gives
+    if df.shape[1] == 0:  # no columns: one empty record per row, as a row-by-row writer gives
         writer.writerows([] for _ in range(len(df)))
-    elif plain:
-        if len(df):
-            lines = map(dialect.delimiter.join, zip(*columns, strict=True))
-            buffer.write(dialect.line_end.join(lines))
+        return buffer.getvalue()
+    special = _special_characters(dialect)
+    columns = [column_texts(df.iloc[:, i], dialect.decimal) for i in range(df.shape[1])]
+    # a lone empty field is written quoted: leave single columns to the csv writer
+    plain = len(columns) > 1 and not any(special.intersection(t) for c in columns
+                                         for t in c.distinct)
+    for lo in range(0, len(df), _ROWS_AT_A_TIME):
+        hi = min(lo + _ROWS_AT_A_TIME, len(df))
+        rows = zip(*(c.slice(lo, hi) for c in columns), strict=True)
+        if plain:
+            buffer.write(dialect.line_end.join(map(dialect.delimiter.join, rows)))
             buffer.write(dialect.line_end)
-    else:
-        writer.writerows(zip(*columns, strict=True))
+        else:
+            writer.writerows(rows)
     return buffer.getvalue()
+
+
+_ROWS_AT_A_TIME = 100_000  # rows turned into text at once (bounds the lists of cell texts)
 
 
 def _special_characters(dialect: Dialect) -> frozenset[str]:
@@ -164,28 +168,46 @@ def _special_characters(dialect: Dialect) -> frozenset[str]:
     return frozenset({dialect.delimiter, '"', "\r", "\n", *dialect.line_end})
 
 
+@dataclass(frozen=True)
+class ColumnTexts:
+    """A column's cell texts: the distinct texts, and which one each row has.
+
+    ``codes`` indexes ``texts`` (one entry per row); without codes ``texts`` holds one
+    text per row.
+    """
+
+    texts: np.ndarray  # object array of str
+    codes: np.ndarray | None
+
+    @property
+    def distinct(self) -> Collection[str]:
+        return self.texts.tolist() if self.codes is not None else set(self.texts.tolist())
+
+    def slice(self, lo: int, hi: int) -> list[str]:
+        if self.codes is None:
+            return self.texts[lo:hi].tolist()
+        return self.texts[self.codes[lo:hi]].tolist()
+
+
 # Types whose equal values always format the same (so one text serves them all); an
 # object column keys its cache by (type, value), so True, 1 and 1.0 stay apart.
 _CACHEABLE = frozenset({str, int, float, bool, type(None)})
 
 
-def column_texts(column: pd.Series, decimal: str = ".") -> tuple[list[str], Collection[str]]:
-    """The CSV text of every cell of ``column``, and the distinct texts among them.
+def column_texts(column: pd.Series, decimal: str = ".") -> ColumnTexts:
+    """The CSV text of every cell of ``column``, each distinct value formatted once.
 
-    The same texts as ``[format_cell(v, decimal) for v in column]``, each distinct value
-    formatted once. Typed columns (numbers, booleans, dates, categories) and text-only
-    object columns are factorised: equal values there always have the same text, and
-    missing values are blank. Other object columns (mixed types) use a cache keyed by
-    type and value, and format values of other types (dates with their time zone, ...)
-    cell by cell.
+    The same texts as ``[format_cell(v, decimal) for v in column]``. Typed columns
+    (numbers, booleans, dates, categories) and text-only object columns are factorised:
+    equal values there always have the same text, and missing values are blank. Other
+    object columns (mixed types) use a cache keyed by type and value, and format values
+    of other types (dates with their time zone, ...) cell by cell.
     """
-    if len(column) == 0:
-        return [], ()
     if column.dtype != object or pd.api.types.infer_dtype(column, skipna=True) == "string":
         codes, uniques = pd.factorize(column, use_na_sentinel=True)
         texts = [format_cell(v, decimal) for v in uniques]
-        texts.append("")  # code -1: a missing value
-        return np.asarray(texts, dtype=object)[codes].tolist(), texts
+        texts.append("")  # code -1 (a missing value) picks the last one
+        return ColumnTexts(np.asarray(texts, dtype=object), codes)
     cache: dict[tuple[type, Any], str] = {}
     out: list[str] = []
     append = out.append
@@ -199,4 +221,4 @@ def column_texts(column: pd.Series, decimal: str = ".") -> tuple[list[str], Coll
             append(text)
         else:
             append(format_cell(value, decimal))
-    return out, set(out)
+    return ColumnTexts(np.asarray(out, dtype=object), None)
