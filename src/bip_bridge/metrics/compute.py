@@ -47,16 +47,21 @@ def compute_metrics(
     p = prepare(participant_responses, model, PARTICIPANT)
     c = prepare(caseworker_responses, model, CASEWORKER)
     joined = join(p.counted, c.counted, model)
+    findings = data_quality(p, c, wave_interval_months)
+    del p, c  # the counted frames live on in `joined`: let them go before the big frames
     indices = indices_frame(joined, model)
     periods = periods_frame(joined, indices, model)
+    interventions = interventions_frame(joined, model)
+    scores = scores_frame(joined, model)
+    del joined
     return MetricsResult(
-        scores=scores_frame(joined, model),
+        scores=scores,
         indices=indices,
         periods=periods,
         cohort=cohort_table(periods, model, min_cell),
         outcomes=outcomes_table(periods, model, min_cell),
-        data_quality=data_quality(p, c, wave_interval_months),
-        period_interventions=interventions_frame(joined, model),
+        data_quality=findings,
+        period_interventions=interventions,
     )
 
 

@@ -11,6 +11,7 @@ pseudonym's first row, when that row is wave 0.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -103,7 +104,8 @@ def from_baseline(values: np.ndarray, joined: Joined) -> np.ndarray:
     """Value at wave k minus the pseudonym's wave-0 value (NaN unless both exist)."""
     if len(values) == 0:
         return np.full(values.shape, np.nan)
-    out = values - values[np.maximum(joined.baseline_row, 0)]
+    out = values[np.maximum(joined.baseline_row, 0)]
+    np.subtract(values, out, out=out)  # in place: one full-size array, not two
     out[joined.baseline_row < 0] = np.nan
     return out
 
@@ -131,37 +133,68 @@ def belief_categories(belief: np.ndarray, model: MeasurementModel) -> np.ndarray
     return out
 
 
+_SCORE_ROWS_AT_A_TIME = 65_536  # joined rows turned into score rows at once
+
+
 def scores_frame(joined: Joined, model: MeasurementModel) -> pd.DataFrame:
-    """One row per counted response and indicator, in (pseudonym, wave, P/C, model) order."""
-    items = np.hstack([joined.p_items, joined.c_items])
-    n_p, n_c = joined.p_items.shape[1], joined.c_items.shape[1]
-    width = n_p + n_c
-    keep = np.empty(items.shape, dtype=bool)
+    """One row per counted response and indicator, in (pseudonym, wave, P/C, model) order.
+
+    The largest frame of the metrics (rows × indicators), so it is built lean: the
+    float columns are written straight into one block that pandas takes without a
+    copy, a slice of joined rows at a time (the temporaries are the slice's, not the
+    whole frame's), and the per-row columns are repeated by each row's count of kept
+    entries rather than spread over every cell and masked. Score changes are
+    :func:`change` and :func:`from_baseline`, computed per slice.
+    """
+    p_items, c_items = joined.p_items, joined.c_items
+    n_p, n_c = p_items.shape[1], c_items.shape[1]
+    n = len(joined.frame)
+    keep = np.empty((n, n_p + n_c), dtype=bool)
     keep[:, :n_p] = joined.has_p[:, None]
     keep[:, n_p:] = joined.has_c[:, None]
-    mask = keep.ravel()
-    n_rows = int(mask.sum())
+    per_row = keep.sum(axis=1)  # a row's kept entries are contiguous in row-major order
+    ends = np.cumsum(per_row)
+    n_rows = int(ends[-1]) if n else 0
     indicators = [*model.p_items, *c_codes(model)]
     categories = list(dict.fromkeys(indicators))
+    code_type: type[np.signedinteger[Any]] = np.int8 if len(categories) < 128 else np.int32
     respondent_code = np.array([0] * n_p + [1] * n_c, dtype=np.int8)
-    indicator_code = np.array([categories.index(code) for code in indicators], dtype=np.int16)
-    # one float block, filled in place: pandas takes it without a copy
-    block = np.empty((3, n_rows))
-    block[0] = items.ravel()[mask]
-    block[1] = change(items, joined).ravel()[mask]
-    block[2] = from_baseline(items, joined).ravel()[mask]
+    indicator_code = np.array([categories.index(code) for code in indicators], dtype=code_type)
+    block = np.empty((3, n_rows))  # score, d_score, d_score_baseline
+    respondent = np.empty(n_rows, dtype=np.int8)
+    indicator = np.empty(n_rows, dtype=code_type)
+    baseline_row = joined.baseline_row
+    for lo in range(0, n, _SCORE_ROWS_AT_A_TIME):
+        hi = min(lo + _SCORE_ROWS_AT_A_TIME, n)
+        start, stop = (int(ends[lo - 1]) if lo else 0), int(ends[hi - 1])
+        mask = keep[lo:hi].ravel()
+        items = np.hstack([p_items[lo:hi], c_items[lo:hi]])
+        block[0, start:stop] = items.ravel()[mask]
+        delta = np.full(items.shape, np.nan)  # change(): only after the previous wave
+        rows = np.flatnonzero(joined.previous[lo:hi]) + lo
+        delta[rows - lo] = items[rows - lo] - _item_rows(p_items, c_items, rows - 1)
+        block[1, start:stop] = delta.ravel()[mask]
+        base = baseline_row[lo:hi]  # from_baseline(): against the pseudonym's wave 0
+        np.subtract(items, _item_rows(p_items, c_items, np.maximum(base, 0)), out=delta)
+        delta[base < 0] = np.nan
+        block[2, start:stop] = delta.ravel()[mask]
+        respondent[start:stop] = np.tile(respondent_code, hi - lo)[mask]
+        indicator[start:stop] = np.tile(indicator_code, hi - lo)[mask]
     out = pd.DataFrame(block.T, columns=["score", "d_score", "d_score_baseline"], copy=False)
-    n = len(joined.frame)
     out.insert(0, "pseudonym", pd.Series(pd.Categorical.from_codes(
-        np.repeat(joined.pseudonym_codes.astype(np.int32), width)[mask],
+        np.repeat(joined.pseudonym_codes.astype(np.int32), per_row),
         categories=joined.pseudonyms)))
-    out.insert(1, "wave", np.repeat(joined.frame["wave"].to_numpy(dtype="int64"), width)[mask])
+    out.insert(1, "wave", np.repeat(joined.frame["wave"].to_numpy(dtype="int64"), per_row))
     out.insert(2, "respondent", pd.Series(pd.Categorical.from_codes(
-        np.tile(respondent_code, n)[mask],
-        categories=pd.Index([PARTICIPANT, CASEWORKER], dtype="str"))))
+        respondent, categories=pd.Index([PARTICIPANT, CASEWORKER], dtype="str"))))
     out.insert(3, "indicator", pd.Series(pd.Categorical.from_codes(
-        np.tile(indicator_code, n)[mask], categories=pd.Index(categories, dtype="str"))))
+        indicator, categories=pd.Index(categories, dtype="str"))))
     return out
+
+
+def _item_rows(p_items: np.ndarray, c_items: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Both questionnaires' items of the given joined rows, side by side."""
+    return np.hstack([p_items[rows], c_items[rows]])
 
 
 def indices_frame(joined: Joined, model: MeasurementModel) -> pd.DataFrame:
