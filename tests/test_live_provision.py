@@ -74,6 +74,5 @@ def test_provision_on_a_real_server(live_client: Any, tmp_path: Path) -> None:
         assert not again.changed
         verify_surveys(live_client, engine, templates)
     finally:
-        for sid in created:
-            live_client.delete_survey(sid)
+        live_support.delete_own_surveys(live_client, engine, created)
         engine.dispose()

@@ -107,6 +107,5 @@ def test_kill_9_mid_sync_then_rerun_equals_an_uninterrupted_run(live_client: Any
         assert len(after_rerun["responses"]) == N
         reference.dispose()
     finally:
-        for s in created:
-            live_client.delete_survey(s)
+        live_support.delete_own_surveys(live_client, engine, created)
         engine.dispose()

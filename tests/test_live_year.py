@@ -268,8 +268,7 @@ def test_a_year_on_a_real_server(live_client: Any, tmp_path: Path) -> None:
             assert conn.execute(sa.select(sa.func.count()).select_from(r).where(
                 r.c.pseudonym == p)).scalar() == 0
     finally:
-        for sid in sids.values():
-            live_client.delete_survey(sid)
+        live_support.delete_own_surveys(live_client, engine, sids.values())
         engine.dispose()
 
 
