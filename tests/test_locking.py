@@ -1,4 +1,4 @@
-"""One sync at a time: a second holder is refused (exit 75), a killed holder leaves no lock."""
+"""One changing command at a time: a second holder is refused (exit 75), no stale lock."""
 
 from __future__ import annotations
 
@@ -37,13 +37,27 @@ def acquire_eventually(url: str, deadline_s: float = 10.0) -> None:
 
 
 def test_second_holder_is_refused_with_exit_code_75(store_url: str) -> None:
-    with store_lock(store_url), pytest.raises(StateLocked) as info, store_lock(store_url):
-        pass
-    err = info.value
-    assert err.exit_code == EX_TEMPFAIL == 75
-    assert f"pid {os.getpid()}" in (err.holder or "")
-    assert "wait for it to finish" in (err.hint or "")
-    with store_lock(store_url):  # released on exit
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, store_url],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(StateLocked) as info, store_lock(store_url):
+            pass
+        err = info.value
+        assert err.exit_code == EX_TEMPFAIL == 75
+        assert f"pid {holder.pid}" in (err.holder or "")
+        assert "wait for it to finish" in (err.hint or "")
+    finally:
+        holder.kill()
+        holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()
+    acquire_eventually(store_url)  # released when the holder is gone
+
+
+def test_a_nested_hold_in_the_same_process_is_reentrant(store_url: str) -> None:
+    with store_lock(store_url), store_lock(store_url):
         pass
 
 
@@ -80,4 +94,4 @@ def test_memory_store_needs_no_lock() -> None:
 def test_lock_file_sits_beside_the_database(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'bip.sqlite'}"
     with store_lock(url):
-        assert (tmp_path / "bip.sqlite.sync.lock").exists()
+        assert (tmp_path / "bip.sqlite.changes.lock").exists()

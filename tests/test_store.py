@@ -61,8 +61,11 @@ def test_unreachable_database_names_the_url_without_its_password() -> None:
 
 
 def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(StoreError, match="does not exist"):
+    from bip_bridge.errors import FileAccessError
+
+    with pytest.raises(FileAccessError, match="does not exist") as info:
         open_store(f"sqlite:///{tmp_path / 'nope' / 'bip.sqlite'}")
+    assert info.value.exit_code == 73  # as for every other missing folder
 
 
 def test_plain_postgresql_url_uses_psycopg_3() -> None:

@@ -14,13 +14,13 @@ from click.testing import CliRunner
 from bip_bridge.cli import main
 from bip_bridge.config import load_settings
 from bip_bridge.jobs import sync_job
-from bip_bridge.locking import store_lock
 from bip_bridge.provision import provision
 from bip_bridge.store import open_store
 from bip_bridge.store.queries import active_surveys, load_response_frames
 from bip_bridge.sync import run_sync
 from bip_bridge.templates import load_templates
 from conftest import EMULATOR_PASSWORD, EMULATOR_USER
+from lock_support import lock_held_elsewhere
 
 KEY = "a-test-pseudonym-key-0123456789"
 
@@ -102,7 +102,7 @@ def write_config(tmp_path: Path, url: str, store_url: str, *, after_sync: bool) 
     path = tmp_path / "bip-bridge.toml"
     path.write_text(
         f'[limesurvey]\nurl = "{url}"\nusername = "{EMULATOR_USER}"\nretries = 1\n'
-        f'[store]\nurl = "{store_url}"\n'
+        f'[store]\nurl = "{store_url}"\nlock_wait_seconds = 1\n'
         f'[reports]\nout_dir = "{tmp_path / "reports"}"\nafter_sync = {str(after_sync).lower()}\n'
         "[sync]\npage_size = 10\n", encoding="utf-8")
     return path
@@ -145,10 +145,11 @@ def test_cli_sync_prints_the_summary_and_refuses_a_second_run(
     result = runner.invoke(main, ["--config", str(config), "sync"], env=ENV)
     assert result.exit_code == 0, result.output
     assert f"survey {sid} (participant): 2 new, 0 updated" in result.output
-    with store_lock(store_url):
+    with lock_held_elsewhere(store_url, "waves") as holder:
         locked = runner.invoke(main, ["--config", str(config), "sync"], env=ENV)
     assert locked.exit_code == 75
-    assert "Another bip-bridge sync holds the" in locked.output
+    assert "Another bip-bridge command holds the" in locked.output
+    assert f"waves pid {holder.pid}" in locked.output
     assert "exit code 75 means try again later" in locked.output
     again = runner.invoke(main, ["--config", str(config), "sync", "--full-refresh"], env=ENV)
     assert again.exit_code == 0, again.output

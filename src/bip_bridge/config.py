@@ -54,6 +54,7 @@ class LimeSurveySettings:
 @dataclass(frozen=True)
 class StoreSettings:
     url: str
+    lock_wait_seconds: float = 5.0  # how long a second changing command waits for the lock
 
 
 @dataclass(frozen=True)
@@ -377,7 +378,8 @@ def settings_from_mapping(
     password = read_secret(LS_PASSWORD_VARIABLE, env, problems)
 
     # --- [store]
-    st = _Reader(table("store"), "store", problems, {"url"})
+    st = _Reader(table("store"), "store", problems, {"url", "lock_wait_seconds"})
+    lock_wait = st.int_range("lock_wait_seconds", 5, 0, 600)
     default_store = f"sqlite:///{(base_dir / 'bip-bridge.sqlite').resolve()}"
     store_url = st.get("url", str, default_store, "an SQLAlchemy URL, e.g. sqlite:///bip.sqlite")
     if not store_url.split(":", 1)[0].startswith(("sqlite", "postgresql")):
@@ -527,7 +529,7 @@ def settings_from_mapping(
             verify_tls=verify_tls,
             ca_bundle=str(base_dir / ca_bundle) if ca_bundle else None,
         ),
-        store=StoreSettings(url=store_url),
+        store=StoreSettings(url=store_url, lock_wait_seconds=lock_wait),
         privacy=PrivacySettings(min_cell=min_cell, pseudonym_key=key.encode() if key else None),
         reports=ReportSettings(
             out_dir=(base_dir / out_dir), language=language, excel=excel, after_sync=after_sync
@@ -565,6 +567,9 @@ username = "bip-bridge"
 # An SQLAlchemy URL. Default: a SQLite file beside this configuration file.
 # url = "postgresql+psycopg://bip@db.example.org/bip"
 url = "sqlite:///bip-bridge.sqlite"
+# How long a command that changes LimeSurvey or the store waits for another one to
+# finish before it gives up with exit code 75 (seconds).
+# lock_wait_seconds = 5
 
 [privacy]
 # Cohort cells with fewer people than this are published blank and flagged.

@@ -1,6 +1,6 @@
 """The scheduled job behind ``bip-bridge sync``: lock, verify, waves, pull, push back, report.
 
-One iteration, in order, under the store's sync lock (:mod:`bip_bridge.locking`):
+One iteration, in order, under the store's lock for changing commands (:mod:`bip_bridge.locking`):
 
 1. open (and migrate) the store; connect to LimeSurvey;
 2. load the templates and verify the surveys still match them (SurveyDrift stops here);
@@ -33,7 +33,7 @@ from typing import Any
 from bip_bridge.api import LimeSurveyAPI
 from bip_bridge.config import Settings
 from bip_bridge.errors import LimeSurveyUnavailable, StateLocked
-from bip_bridge.locking import store_lock
+from bip_bridge.locking import mutation_lock
 from bip_bridge.outreach.digest import send_digests
 from bip_bridge.provision import verify_surveys
 from bip_bridge.pushback import push_back
@@ -109,7 +109,7 @@ def run_once(
     day = today or date.today()
     factory = client_factory or _default_client
     stop = should_stop or (lambda: False)
-    with store_lock(settings.store.url, "sync"):
+    with mutation_lock(settings, command="sync"):
         engine = open_store(settings.store.url)
         try:
             with factory(settings) as api:

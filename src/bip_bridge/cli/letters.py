@@ -44,7 +44,7 @@ def command(app: AppContext, out_dir: Path | None, everyone: bool, again: bool,
     holds the store (docs/exit-codes.md).
     """
     from bip_bridge.limesurvey import connect
-    from bip_bridge.locking import store_lock
+    from bip_bridge.locking import mutation_lock
     from bip_bridge.outreach.letters import write_letters
     from bip_bridge.store import open_store
     from bip_bridge.templates import load_templates
@@ -52,7 +52,7 @@ def command(app: AppContext, out_dir: Path | None, everyone: bool, again: bool,
     settings = app.settings
     day = today.date() if today is not None else date.today()
     templates = load_templates(settings.surveys.template_dir)
-    with store_lock(settings.store.url, "sync"):  # one mutating run at a time
+    with mutation_lock(settings, command="letters"):
         engine = open_store(settings.store.url)
         try:
             with connect(settings) as api:

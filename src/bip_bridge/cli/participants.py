@@ -46,8 +46,10 @@ def import_(app: AppContext, roster: Path, dry_run: bool) -> None:
     roster changes nothing; a changed caseworker applies from the next wave and a
     changed e-mail address is written into LimeSurvey at once. Exit codes: 0 done;
     65 invalid roster or an enrolment date that differs from the stored one; 66 file
-    not found or no active surveys; 78 no pseudonym key.
+    not found or no active surveys; 75 another changing command holds the lock; 78 no
+    pseudonym key.
     """
+    from bip_bridge.locking import mutation_lock
     from bip_bridge.participants import import_roster
     from bip_bridge.roster import read_roster
     from bip_bridge.store import open_store
@@ -69,7 +71,7 @@ def import_(app: AppContext, roster: Path, dry_run: bool) -> None:
         from bip_bridge.templates import load_templates
 
         templates = load_templates(settings.surveys.template_dir)
-        with connect(settings) as api:
+        with mutation_lock(settings, command="participants import"), connect(settings) as api:
             report = import_roster(api, engine, settings, templates, rows, today=today,
                                    source=roster.name)
     finally:
@@ -98,8 +100,10 @@ def end(app: AppContext, external_id: str | None, pseudonym: str | None, reason:
     Records today as the end date and the reason in the store. Tokens already sent stay
     valid; a later wave's caseworker token created in advance is withdrawn by the next
     `waves` run. Running it again changes nothing. Exit codes: 0 done; 66 nobody with
-    that id or pseudonym is enrolled; 78 no pseudonym key (with ID).
+    that id or pseudonym is enrolled; 75 another changing command holds the lock; 78 no
+    pseudonym key (with ID).
     """
+    from bip_bridge.locking import mutation_lock
     from bip_bridge.participants import end_participant
     from bip_bridge.pseudonyms import resolve_pseudonym
     from bip_bridge.store import open_store
@@ -109,7 +113,8 @@ def end(app: AppContext, external_id: str | None, pseudonym: str | None, reason:
     engine = open_store(settings.store.url)
     try:
         p = resolve_pseudonym(engine, settings, external_id=external_id, pseudonym=pseudonym)
-        changed = end_participant(engine, p, reason, today=date.today())
+        with mutation_lock(settings, command="participants end"):
+            changed = end_participant(engine, p, reason, today=date.today())
     finally:
         engine.dispose()
     app.echo(f"Participant {p[:12]}… ended ({reason}); no further waves."
@@ -129,10 +134,12 @@ def forget(app: AppContext, external_id: str | None, pseudonym: str | None, yes:
     tokens, stored responses, push-back state), and logs in the store's erasure_log
     that an erasure happened (counts and time only, no pseudonym or id). If it is cut
     off, run it again: it completes the erasure. Exit codes: 0 erased (or nothing was
-    left); 69/76/77 LimeSurvey unreachable, refusing or wrong credentials.
+    left); 75 another changing command holds the lock; 69/76/77 LimeSurvey
+    unreachable, refusing or wrong credentials.
     """
     from bip_bridge.erasure import forget_participant
     from bip_bridge.limesurvey import connect
+    from bip_bridge.locking import mutation_lock
     from bip_bridge.pseudonyms import resolve_pseudonym
     from bip_bridge.store import open_store
     from bip_bridge.templates import load_templates
@@ -146,7 +153,7 @@ def forget(app: AppContext, external_id: str | None, pseudonym: str | None, yes:
             click.confirm(f"Erase participant {p[:12]}… in LimeSurvey and the store?",
                           abort=True)
         templates = load_templates(settings.surveys.template_dir)
-        with connect(settings) as api:
+        with mutation_lock(settings, command="participants forget"), connect(settings) as api:
             report = forget_participant(api, engine, settings, p, templates=templates)
     finally:
         engine.dispose()

@@ -28,24 +28,27 @@ def command(app: AppContext, dry_run: bool) -> None:
     Prints one line per questionnaire (created / unchanged / would create, with the
     survey id). Exit codes: 0 done or nothing to do; 65 a template is invalid or a live
     survey no longer matches its template (each difference is named); 66 a recorded
-    survey no longer exists in LimeSurvey; 69/76/77/78 LimeSurvey unreachable, refusing,
+    survey no longer exists in LimeSurvey; 75 another changing command holds the lock;
+    69/76/77/78 LimeSurvey unreachable, refusing,
     wrong credentials or misconfigured (docs/exit-codes.md).
     """
     from bip_bridge.limesurvey import connect
+    from bip_bridge.locking import mutation_lock, no_lock
     from bip_bridge.provision import provision
     from bip_bridge.store import open_store
     from bip_bridge.templates import load_templates
 
     settings = app.settings
     templates = load_templates(settings.surveys.template_dir)
-    engine = open_store(settings.store.url)
-    try:
-        with connect(settings) as api:
-            report = provision(api, engine, templates, dry_run=dry_run, adopt={
-                "participant": settings.surveys.participant_sid,
-                "caseworker": settings.surveys.caseworker_sid,
-            })
-    finally:
-        engine.dispose()
+    with no_lock() if dry_run else mutation_lock(settings, command="provision"):
+        engine = open_store(settings.store.url)
+        try:
+            with connect(settings) as api:
+                report = provision(api, engine, templates, dry_run=dry_run, adopt={
+                    "participant": settings.surveys.participant_sid,
+                    "caseworker": settings.surveys.caseworker_sid,
+                })
+        finally:
+            engine.dispose()
     for line in report.lines():
         app.echo(line)

@@ -25,22 +25,25 @@ def command(app: AppContext, dry_run: bool) -> None:
     is true.
 
     Exit codes: 0 done (also when surveys were skipped); 69 LimeSurvey or the store is
-    unavailable; 77 login refused; 78 configuration problem.
+    unavailable; 75 another changing command holds the lock; 77 login refused; 78
+    configuration problem.
     """
     from bip_bridge.limesurvey import connect
+    from bip_bridge.locking import mutation_lock, no_lock
     from bip_bridge.pushback import push_back
     from bip_bridge.store import open_store
     from bip_bridge.templates import load_templates
 
     settings = app.settings
     templates = load_templates(settings.surveys.template_dir)
-    engine = open_store(settings.store.url)
-    try:
-        with connect(settings) as api:
-            report = push_back(api, engine, templates, dry_run=dry_run,
-                               min_cell=settings.privacy.min_cell)
-    finally:
-        engine.dispose()
+    with no_lock() if dry_run else mutation_lock(settings, command="pushback"):
+        engine = open_store(settings.store.url)
+        try:
+            with connect(settings) as api:
+                report = push_back(api, engine, templates, dry_run=dry_run,
+                                   min_cell=settings.privacy.min_cell)
+        finally:
+            engine.dispose()
     for warning in report.warnings:
         click.secho(f"Warning: {warning}", fg="yellow", err=True)
     if dry_run:

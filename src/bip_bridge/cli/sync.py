@@ -95,8 +95,9 @@ def command(app: AppContext, full_refresh: bool, every: timedelta | None,
             page_size: int | None) -> None:
     """Run the scheduled job: waves, then pull responses into the store, then push back.
 
-    Takes the store's sync lock; opens (and migrates) the store at [store] url; connects
-    to [limesurvey] url; checks that the surveys still match their templates; creates due
+    Takes the store's lock for changing commands (waiting up to [store]
+    lock_wait_seconds for another one); opens (and migrates) the store at [store] url;
+    connects to [limesurvey] url; checks that the surveys still match their templates; creates due
     wave tokens and sends invitations and reminders; exports new responses in pages of
     response ids from the stored cursor, re-checks the ones that were incomplete, and
     marks those deleted in LimeSurvey (kept, flagged deleted_in_source); then writes the
@@ -105,9 +106,10 @@ def command(app: AppContext, full_refresh: bool, every: timedelta | None,
     an interrupted run loses nothing: run it again. The run summary (new, updated,
     still incomplete, deleted per survey) is printed and stored in the sync_runs table.
 
-    Exit codes: 0 done (or stopped by a signal); 75 another sync holds the lock (try
-    again later); 69 LimeSurvey or the store unreachable; 77 login refused; 65 a survey
-    no longer matches its template; 78 configuration problem. See docs/operations.md.
+    Exit codes: 0 done (or stopped by a signal); 75 another changing command holds
+    the lock (try again later; the message names it); 69 LimeSurvey or the store
+    unreachable; 73 the store's folder does not exist; 77 login refused; 65 a survey no
+    longer matches its template; 78 configuration problem. See docs/operations.md.
     """
     from bip_bridge.jobs import sync_job
 

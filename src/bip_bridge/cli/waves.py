@@ -34,13 +34,15 @@ def command(app: AppContext, dry_run: bool, today: datetime | None) -> None:
     off; `sync` runs it too. Tokens created in advance for a wave after a participant's
     end are withdrawn.
 
-    Writes: tokens in LimeSurvey, the store's tokens and deliveries tables. Prints a summary (with
-    --dry-run, one line per action; participants by pseudonym prefix only). Exit codes:
+    Writes: tokens in LimeSurvey, the store's tokens and deliveries tables. Prints a
+    summary (with --dry-run, one line per action; participants by pseudonym prefix only). Exit codes:
     0 done (people whose contact data is missing are listed as skipped); 66 no active
-    surveys (run `bip-bridge provision`); 78 no pseudonym key; 69/76/77 LimeSurvey
+    surveys (run `bip-bridge provision`); 75 another changing command holds the
+    lock; 78 no pseudonym key; 69/76/77 LimeSurvey
     unreachable, refusing or wrong credentials (docs/exit-codes.md).
     """
     from bip_bridge.limesurvey import connect
+    from bip_bridge.locking import mutation_lock, no_lock
     from bip_bridge.store import open_store
     from bip_bridge.templates import load_templates
     from bip_bridge.waves import run_waves
@@ -48,17 +50,19 @@ def command(app: AppContext, dry_run: bool, today: datetime | None) -> None:
     settings = app.settings
     day = today.date() if today is not None else date.today()
     templates = load_templates(settings.surveys.template_dir)
-    engine = open_store(settings.store.url)
-    try:
-        with connect(settings) as api:
-            report = run_waves(api, engine, settings, templates, today=day, dry_run=dry_run)
-            digest = None
-            if not dry_run and settings.waves.caseworker_email == "digest":
-                from bip_bridge.outreach.digest import send_digests
+    with no_lock() if dry_run else mutation_lock(settings, command="waves"):
+        engine = open_store(settings.store.url)
+        try:
+            with connect(settings) as api:
+                report = run_waves(api, engine, settings, templates, today=day,
+                                   dry_run=dry_run)
+                digest = None
+                if not dry_run and settings.waves.caseworker_email == "digest":
+                    from bip_bridge.outreach.digest import send_digests
 
-                digest = send_digests(api, engine, settings, templates, today=day)
-    finally:
-        engine.dispose()
+                    digest = send_digests(api, engine, settings, templates, today=day)
+        finally:
+            engine.dispose()
     if dry_run:
         for line in report.lines:
             app.echo(line)

@@ -16,7 +16,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from bip_bridge.errors import StoreError
+from bip_bridge.errors import FileAccessError, StoreError
 from bip_bridge.store import schema
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -80,6 +80,14 @@ def sqlite_path(url: str | sa.URL) -> Path | None:
     return Path(str(parsed.database))
 
 
+def store_folder_missing(path: Path) -> FileAccessError:
+    """The one error (exit 73) for a SQLite store whose folder does not exist."""
+    return FileAccessError(
+        f"Cannot open the store {path}: the folder {path.parent} does not exist.",
+        path=str(path.parent), reason="the folder does not exist",
+        hint="Create the folder, or set [store] url to a path in an existing one.")
+
+
 def _configure_sqlite(engine: sa.Engine) -> None:
     """WAL, foreign keys, a busy timeout and real transactions (BEGIN emitted by us).
 
@@ -112,16 +120,12 @@ def create_store_engine(url: str) -> sa.Engine:
         if parsed.get_backend_name() == "sqlite":
             path = sqlite_path(parsed)
             if path is not None and not path.parent.is_dir():
-                raise StoreError(
-                    f"Cannot open the store {safe_url(parsed)}: the folder {path.parent} "
-                    "does not exist.",
-                    hint="Create the folder, or set [store] url to a path in an existing one.",
-                )
+                raise store_folder_missing(path)
             engine = sa.create_engine(parsed, json_serializer=_json_dumps)
             _configure_sqlite(engine)
         else:
             engine = sa.create_engine(parsed, json_serializer=_json_dumps, pool_pre_ping=True)
-    except StoreError:
+    except (StoreError, FileAccessError):
         raise
     except Exception as exc:  # bad URL, missing driver
         raise StoreError(
