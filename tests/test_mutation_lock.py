@@ -93,7 +93,8 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str,
         config = tmp_path / "bip-bridge.toml"
         config.write_text(f'[limesurvey]\nurl = "{server.url}"\nusername = "{EMULATOR_USER}"\n'
                           f'[store]\nurl = "sqlite:///{store}"\nlock_wait_seconds = 60\n'
-                          '[sync]\npushback = false\n', encoding="utf-8")
+                          '[sync]\npushback = false\n'
+                          '[waves]\ncaseworker_email = "limesurvey"\n', encoding="utf-8")
         monkeypatch.setenv("BIP_BRIDGE_LIMESURVEY_PASSWORD", EMULATOR_PASSWORD)
         monkeypatch.setenv("BIP_BRIDGE_PSEUDONYM_KEY", KEY)
         roster = tmp_path / "roster.csv"

@@ -36,10 +36,10 @@ def command(app: AppContext, dry_run: bool, today: datetime | None) -> None:
 
     Writes: tokens in LimeSurvey, the store's tokens and deliveries tables. Prints a
     summary (with --dry-run, one line per action; participants by pseudonym prefix
-    only). Exit codes: 0 done (people whose contact data is missing are listed as skipped); 66 no active
-    surveys (run `bip-bridge provision`); 75 another changing command holds the
-    lock; 78 no pseudonym key; 69/76/77 LimeSurvey
-    unreachable, refusing or wrong credentials (docs/exit-codes.md).
+    only). Exit codes: 0 done (people whose contact data is missing are listed as
+    skipped); 66 no active surveys (run `bip-bridge provision`); 75 another changing
+    command holds the lock; 78 no pseudonym key; 69/76/77 LimeSurvey unreachable,
+    refusing or wrong credentials (docs/exit-codes.md).
     """
     from bip_bridge.limesurvey import connect
     from bip_bridge.locking import mutation_lock, no_lock
