@@ -69,7 +69,7 @@ def test_profile_shows_start_and_latest_of_each_respondent(model: Any) -> None:
     assert ctx["name"] == "Anna" and ctx["named"]
     assert ctx["belief_start"]["text"] == "Low (2 of 10)"
     assert ctx["belief_now"]["text"] == "High (8 of 10)"
-    assert [r["p"] for r in ctx["index_rows"]] == ["4.0", "", "6.5"]
+    assert [t["label"] for t in ctx["chart"]["ticks"]] == ["Start", "3 mo", "6 mo"]
     assert len(ctx["chart"]["p"]["dots"]) == 2 and ctx["chart"]["p"]["lines"] == []
     assert len(ctx["chart"]["c"]["lines"]) == 1  # waves 0 and 1 joined, 2 missing
 
@@ -84,7 +84,7 @@ def test_period_strip_interventions_gaps_and_caseworker_changes(model: Any) -> N
     ctx = card_context(PSEUDO, pd.DataFrame(), indices, model, language="sv", today=TODAY,
                        caseworker_id=None, periods=periods, interventions=interventions)
     strip = ctx["strip"]
-    assert [p["label"] for p in strip["periods"]] == ["0 till 1", "1 till 2", "2 till 3"]
+    assert [p["label"] for p in strip["periods"]] == ["0–3 mån", "3–6 mån", "6–9 mån"]
     kinds = {row["label"]: [c["kind"] for c in row["cells"]] for row in strip["rows"]}
     assert kinds == {
         "Stöd att få jobb": ["full", "unknown", "none"],
@@ -118,16 +118,24 @@ def test_index_row_next_wave_due_overdue_and_ended() -> None:
     people = CardPeople(enrolled_on={"a": dt.date(2024, 11, 30), "b": dt.date(2024, 1, 10),
                                      "c": dt.date(2024, 1, 10)},
                         ended_on={"c": dt.date(2025, 1, 1)}, first_names={"a": "Ali"})
+    def cells(row: dict[str, Any]) -> tuple[Any, ...]:
+        return row["name"], row["last"], row["next"], row["due"], row["overdue"]
+
     a = index_row("a", [0], people, t, today=TODAY, href="a.html")
-    assert (a["name"], a["last"], a["next"], a["overdue"]) == ("Ali", "start",
-                                                               "1, 2025-02-28 (overdue)", True)
+    assert cells(a) == ("Ali", "the first measurement", "measurement 2 (3 mo)",
+                        "28 February 2025 (overdue)", True)
     b = index_row("b", [], people, t, today=TODAY, href="b.html")
-    assert (b["name"], b["last"], b["next"]) == ("b", "none yet", "start, 2024-01-10 (overdue)")
+    assert cells(b) == ("b", "none yet", "the first measurement",
+                        "10 January 2024 (overdue)", True)
     c = index_row("c", [0, 1, 2], people, t, today=TODAY, href="c.html")
-    assert (c["last"], c["next"]) == ("2", "ended")
+    assert cells(c) == ("c", "measurement 3 (6 mo)", "ended", "", False)
     d = index_row("d", [0, 3], CardPeople(enrolled_on={"d": dt.date(2025, 1, 15)}), t,
                   today=TODAY, href="d.html")
-    assert (d["last"], d["next"], d["overdue"]) == ("3", "4, 2026-01-15", False)
+    assert cells(d) == ("d", "measurement 4 (9 mo)", "measurement 5 (12 mo)",
+                        "15 January 2026", False)
+    sv = index_row("d", [0], CardPeople(enrolled_on={"d": dt.date(2025, 1, 15)}),
+                   Translator("sv"), today=TODAY, href="d.html")
+    assert cells(sv)[1:4] == ("första mätningen", "mätning 2 (3 mån)", "2025-04-15")
 
 
 @pytest.fixture(scope="module")

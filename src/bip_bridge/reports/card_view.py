@@ -122,8 +122,13 @@ def _segments(xs: Sequence[float], values: Sequence[float | None], y: Any
     return {"lines": lines, "dots": dots}
 
 
+def wave_tick(wave: int, interval_months: int, t: Translator) -> str:
+    """A measurement as the card names it: "Start", "3 mån", "6 mån", …"""
+    return t("start_short") if wave == 0 else t("card_months", m=wave * interval_months)
+
+
 def _chart(waves: list[int], p_index: list[float | None], c_index: list[float | None],
-           model: MeasurementModel, t: Translator) -> dict[str, Any]:
+           model: MeasurementModel, t: Translator, interval_months: int) -> dict[str, Any]:
     span = (model.scale_max - model.scale_min) or 1
     top, bottom = CHART_PAD_Y, CHART_H - CHART_PAD_Y - 16
 
@@ -137,7 +142,7 @@ def _chart(waves: list[int], p_index: list[float | None], c_index: list[float | 
         xs = [round(left + i / (len(waves) - 1) * (right - left), 1) for i in range(len(waves))]
     grid = [{"y": y(v), "label": str(v)} for v in range(model.scale_min, model.scale_max + 1)
             if v in (model.scale_min, model.scale_max) or (v - model.scale_min) % 3 == 0]
-    ticks = [{"x": x, "label": t("start_short") if w == 0 else str(w)}
+    ticks = [{"x": x, "label": wave_tick(w, interval_months, t)}
              for x, w in zip(xs, waves, strict=True)]
     return {
         "w": CHART_W, "h": CHART_H, "left": left, "right": right, "bottom": bottom,
@@ -158,7 +163,7 @@ def _belief_text(value: float | None, model: MeasurementModel, t: Translator) ->
 
 
 def _strip(pseudonym_periods: pd.DataFrame, interventions: pd.DataFrame, waves: list[int],
-           model: MeasurementModel, t: Translator) -> dict[str, Any]:
+           model: MeasurementModel, t: Translator, interval_months: int) -> dict[str, Any]:
     """The periods between the measurements: interventions, gap weeks, a new caseworker."""
     last = max(waves) if waves else 0
     periods = list(range(1, last + 1))
@@ -189,7 +194,8 @@ def _strip(pseudonym_periods: pd.DataFrame, interventions: pd.DataFrame, waves: 
     changes = [{"text": t("card_new_caseworker_mark") if changed.get(k) else "",
                 "warn": bool(changed.get(k))} for k in periods]
     return {
-        "periods": [{"label": t("card_period_label", a=k - 1, b=k)} for k in periods],
+        "periods": [{"label": t("card_period_label", a=(k - 1) * interval_months,
+                                b=k * interval_months)} for k in periods],
         "rows": rows, "gaps": gaps, "changes": changes,
         "any_change": any(changed.get(k) for k in periods),
     }
@@ -207,8 +213,10 @@ def card_context(
     first_name: str | None = None,
     periods: pd.DataFrame | None = None,
     interventions: pd.DataFrame | None = None,
+    interval_months: int = 3,
 ) -> dict[str, Any]:
-    """What one card shows; the frames are already this participant's rows."""
+    """What one card shows; the frames are already this participant's rows. Waves are
+    named by the months since the start (``interval_months`` apart)."""
     t = Translator(language)
     periods = periods if periods is not None else pd.DataFrame()
     interventions = interventions if interventions is not None else pd.DataFrame()
@@ -237,13 +245,8 @@ def card_context(
         "version": __version__,
         "latest_wave": waves[-1] if waves else None,
         "profile": _profile(scores, model, t),
-        "chart": _chart(waves, p_index, c_index, model, t),
-        "index_rows": [
-            {"wave": t("start_short") if w == 0 else str(w), "p": t.number(p, 1),
-             "c": t.number(c, 1)}
-            for w, p, c in zip(waves, p_index, c_index, strict=True)
-        ],
-        "strip": _strip(periods, interventions, waves, model, t),
+        "chart": _chart(waves, p_index, c_index, model, t, interval_months),
+        "strip": _strip(periods, interventions, waves, model, t, interval_months),
         "belief_start": None if belief_start is None else {
             "wave": belief_start[0], "text": _belief_text(belief_start[1], model, t)},
         "belief_now": None if belief_now is None else {
@@ -269,12 +272,14 @@ def render_card(
     first_name: str | None = None,
     periods: pd.DataFrame | None = None,
     interventions: pd.DataFrame | None = None,
+    interval_months: int = 3,
 ) -> str:
     from bip_bridge.reports.html import environment
 
     context = card_context(pseudonym, scores, indices, model, language=language, today=today,
                            caseworker_id=caseworker_id, first_name=first_name,
-                           periods=periods, interventions=interventions)
+                           periods=periods, interventions=interventions,
+                           interval_months=interval_months)
     return environment().get_template("card.html.j2").render(**context)
 
 
@@ -287,6 +292,7 @@ def render_card_html(
     today: dt.date | None = None,
     caseworker_id: str | None = None,
     first_name: str | None = None,
+    interval_months: int = 3,
 ) -> str:
     """One participant's progression card (one A4 page). ``first_name`` is shown when
     given (read from LimeSurvey by the caller; never stored), else the pseudonym's first
@@ -297,6 +303,7 @@ def render_card_html(
         today=today or dt.date.today(), caseworker_id=caseworker_id, first_name=first_name,
         periods=_rows_of(frame(result, "periods"), pseudonym),
         interventions=_rows_of(frame(result, "period_interventions"), pseudonym),
+        interval_months=interval_months,
     )
 
 

@@ -145,8 +145,14 @@ def private_folder(path: Path) -> Path:
     return path
 
 
-def _wave_text(wave: int, t: Translator) -> str:
-    return t("cards_wave_start") if wave == 0 else t("cards_wave", wave=wave)
+def _wave_text(wave: int, people: CardPeople, t: Translator) -> str:
+    """A wave counted as the digest and the letters count it, short: "första mätningen",
+    "mätning 2 (3 mån)"."""
+    from bip_bridge.outreach.texts import text
+
+    if wave <= 0:
+        return text("wave_first", t.language)
+    return t("cards_wave_short", number=wave + 1, months=wave * people.interval_months)
 
 
 def index_row(pseudonym: str, waves: list[int], people: CardPeople, t: Translator, *,
@@ -154,20 +160,26 @@ def index_row(pseudonym: str, waves: list[int], people: CardPeople, t: Translato
     """One line of a caseworker's index page (pure)."""
     last = max(waves) if waves else None
     overdue = False
+    due_text = ""
     if pseudonym in people.ended_on:
         next_text = t("cards_ended")
     elif pseudonym in people.enrolled_on:
+        from bip_bridge.outreach.texts import format_date
+
         wave = 0 if last is None else last + 1
         due = people.enrolled_on[pseudonym] + relativedelta(months=wave * people.interval_months)
         overdue = due < today
-        next_text = t("cards_overdue" if overdue else "cards_next",
-                      wave=_wave_text(wave, t), date=due.isoformat())
+        next_text = _wave_text(wave, people, t)
+        due_text = format_date(due, t.language)
+        if overdue:
+            due_text = t("cards_overdue", date=due_text)
     else:
         next_text = "–"
     return {
         "name": display_name(pseudonym, people.first_names.get(pseudonym)),
-        "last": t("cards_none") if last is None else _wave_text(last, t),
+        "last": t("cards_none") if last is None else _wave_text(last, people, t),
         "next": next_text,
+        "due": due_text,
         "overdue": overdue,
         "href": href,
     }
@@ -209,7 +221,8 @@ def write_cards(
             pseudonym, rows["scores"], rows["indices"], model, language=card_language,
             today=today, caseworker_id=caseworker,
             first_name=people.first_names.get(pseudonym),
-            periods=rows["periods"], interventions=rows["period_interventions"])
+            periods=rows["periods"], interventions=rows["period_interventions"],
+            interval_months=people.interval_months)
         write_private(path, html)
         written[pseudonym] = path
         waves = sorted({int(w) for w in rows["indices"].get("wave", [])})
@@ -224,5 +237,6 @@ def write_cards(
         rows_out.sort(key=lambda r: (r["name"].casefold(), r["href"]))
         html = template.render(lang=language, t=t, caseworker=caseworker or t("unassigned"),
                                today=today.isoformat(), rows=rows_out)
+        # index pages in the report language; card language per participant
         write_private(index_path(report_dir, caseworker), html)
     return written

@@ -304,17 +304,20 @@ CARD_TEXTS: dict[str, dict[str, str]] = {
     "card_lg_c_line": {"sv": "handledarens svar i snitt", "da": "sagsbehandlerens svar i snit",
                        "en": "your caseworker's answers on average"},
     "card_time_note": {
-        "sv": "Varje punkt är ett snitt av alla svar vid en mätning. Start är den första "
-              "mätningen.",
-        "da": "Hvert punkt er et snit af alle svar ved en måling. Start er den første måling.",
-        "en": "Each point is the average of all answers at one measurement. Start is the "
-              "first one.",
+        "sv": "Varje punkt är ett snitt av alla svar vid en mätning. Tiden räknas i månader "
+              "från den första mätningen.",
+        "da": "Hvert punkt er et snit af alle svar ved en måling. Tiden tælles i måneder fra "
+              "den første måling.",
+        "en": "Each point is the average of all answers at one measurement. Time is counted "
+              "in months from the first one.",
     },
     "start_short": {"sv": "Start", "da": "Start", "en": "Start"},
     "card_sec_periods": {"sv": "Stöd mellan mätningarna", "da": "Støtte mellem målingerne",
                          "en": "Support between the measurements"},
-    "card_measurement": {"sv": "Mätning", "da": "Måling", "en": "Measurement"},
-    "card_period_label": {"sv": "{a} till {b}", "da": "{a} til {b}", "en": "{a} to {b}"},
+    "card_measurement": {"sv": "Månader från start", "da": "Måneder fra start",
+                         "en": "Months from the start"},
+    "card_period_label": {"sv": "{a}–{b} mån", "da": "{a}–{b} mdr.", "en": "{a}–{b} mo"},
+    "card_months": {"sv": "{m} mån", "da": "{m} mdr.", "en": "{m} mo"},
     "card_ins_JOB": {"sv": "Stöd att få jobb", "da": "Støtte til at få job",
                      "en": "Help to find a job"},
     "card_ins_KOMP": {"sv": "Kurs eller utbildning", "da": "Kursus eller uddannelse",
@@ -366,11 +369,12 @@ CARD_TEXTS: dict[str, dict[str, str]] = {
     "cards_col_next": {"sv": "Nästa mätning", "da": "Næste måling", "en": "Next measurement"},
     "cards_col_card": {"sv": "Kort", "da": "Kort", "en": "Card"},
     "cards_open": {"sv": "Öppna kortet", "da": "Åbn kortet", "en": "Open the card"},
-    "cards_wave": {"sv": "{wave}", "da": "{wave}", "en": "{wave}"},
-    "cards_wave_start": {"sv": "start", "da": "start", "en": "start"},
-    "cards_next": {"sv": "{wave}, {date}", "da": "{wave}, {date}", "en": "{wave}, {date}"},
-    "cards_overdue": {"sv": "{wave}, {date} (försenad)", "da": "{wave}, {date} (forsinket)",
-                      "en": "{wave}, {date} (overdue)"},
+    "cards_col_due": {"sv": "Datum", "da": "Dato", "en": "Date"},
+    "cards_wave_short": {"sv": "mätning {number} ({months} mån)",
+                         "da": "måling {number} ({months} mdr.)",
+                         "en": "measurement {number} ({months} mo)"},
+    "cards_overdue": {"sv": "{date} (försenad)", "da": "{date} (forsinket)",
+                      "en": "{date} (overdue)"},
     "cards_ended": {"sv": "avslutad", "da": "afsluttet", "en": "ended"},
     "cards_none": {"sv": "ingen än", "da": "ingen endnu", "en": "none yet"},
     "cards_index_note": {
