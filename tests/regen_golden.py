@@ -6,7 +6,8 @@ regenerates every golden file:
 It runs the real metrics (bip_bridge.metrics.compute_metrics) on a fixed synthetic cohort
 (bip_bridge.synthetic.generate_frames, seed below) with the shipped templates, and
 writes into tests/golden/: every CSV of the analyst bundle, cohort.csv in the Excel
-variant, the HTML report in Swedish and English, and one progression card. The PNG
+variant, the HTML report in Swedish and English, a progression card without a name (da),
+one with a first name (sv) and that caseworker's index page. The PNG
 charts' base64 data is masked in the HTML goldens (matplotlib/FreeType versions change
 pixels, not meaning); tests/test_reports_golden.py checks the images separately.
 Review the diff (git diff tests/golden) before committing regenerated files.
@@ -61,7 +62,33 @@ def golden_outputs() -> dict[str, str]:
     first = sorted(result.indices["pseudonym"].unique())[0]
     out["card.da.html"] = render_card_html(result, first, model, language="da", today=TODAY,
                                            caseworker_id="CW01")
+    out.update(named_cards(result, model))
     return out
+
+
+def named_cards(result: Any, model: Any) -> dict[str, str]:
+    """A Swedish card with a first name and its caseworker's index page, as the report
+    writes them (first names as LimeSurvey would give them at render time)."""
+    import tempfile
+
+    from bip_bridge.reports.cards import CardPeople, find_card, index_path, write_cards
+
+    people = sorted(result.indices["pseudonym"].unique())
+    first = people[0]
+    names = {p: f"Deltagare {chr(65 + i % 26)}{i // 26 or ''}" for i, p in enumerate(people)}
+    names[first] = "Märta"
+    card_people = CardPeople(languages={p: "sv" for p in people},
+                             caseworkers={p: "CW01" for p in people[:10]},
+                             first_names=names,
+                             enrolled_on={p: dt.date(2024, 1, 10) for p in people},
+                             interval_months=3)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        write_cards(result, folder, model, language="sv", today=TODAY, people=card_people)
+        card = find_card(folder, first)
+        assert card is not None
+        return {"card.named.sv.html": card.read_text(encoding="utf-8"),
+                "cards_index.sv.html": index_path(folder, "CW01").read_text(encoding="utf-8")}
 
 
 def main() -> int:

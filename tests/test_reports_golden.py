@@ -26,7 +26,7 @@ def inputs() -> tuple[Any, Any]:
 
 NAMES = ["scores.csv", "indices.csv", "periods.csv", "cohort.csv", "outcomes.csv",
          "data_quality.csv", "data_dictionary.csv", "cohort.excel.csv", "report.sv.html",
-         "report.en.html", "card.da.html"]
+         "report.en.html", "card.da.html", "card.named.sv.html", "cards_index.sv.html"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -45,7 +45,8 @@ def test_dictionary_describes_every_real_column(outputs: dict[str, str]) -> None
 
 
 def test_report_is_self_contained(outputs: dict[str, str]) -> None:
-    for name in ("report.sv.html", "report.en.html", "card.da.html"):
+    for name in ("report.sv.html", "report.en.html", "card.da.html", "card.named.sv.html",
+                 "cards_index.sv.html"):
         html = outputs[name]
         assert not re.search(r"(https?:)?//[a-z]", html.replace("http-equiv", "")), name
         assert "<script" not in html
