@@ -13,6 +13,8 @@ is pinned to 1, so the recorded bodies replay through citric unchanged.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import os
 import sys
@@ -88,6 +90,12 @@ class Recorder:
         self._count += 1
         if method == "import_survey" and len(params) > 1:
             params[1] = "<base64 of the bridge's compiled .lss>"
+        decoded = None
+        if str(method).startswith("export_responses"):
+            with suppress(ValueError, KeyError, TypeError, binascii.Error):
+                result = response.json()["result"]
+                if isinstance(result, str):
+                    decoded = base64.b64decode(result).decode("utf-8")
         params_text, redacted = self._redact(json.dumps(params))
         text, redactions = self._redact(response.text)
         redactions = sorted(set(redactions) | set(redacted))
@@ -96,7 +104,7 @@ class Recorder:
             "method": method, "params": json.loads(params_text),
             "http_status": response.status_code,
             "content_type": response.headers.get("Content-Type", ""),
-            "response_text": text, "result_decoded": None, "note": note,
+            "response_text": text, "result_decoded": decoded, "note": note,
             "elapsed_s": round(time.monotonic() - self._started, 3),
             "request_id": body.get("id"), "redactions": redactions,
         })
@@ -180,6 +188,17 @@ def record(out: Path) -> None:
                 rid = client._call("add_response", p, {
                     "token": "rectoken1", columns["PSEUDO"]: "PSEUDO1",
                     columns["WAVE"]: "0", "submitdate": None})
+            with rec.step("add_response.complete",
+                          "No submitdate key: the server sets it to now (complete)."):
+                client._call("add_response", p, {
+                    "token": "rectoken0", columns["PSEUDO"]: "PSEUDO0",
+                    columns["WAVE"]: "0"})
+            with rec.step("export_responses.json_code",
+                          "The sync's export: JSON, code headings, all responses, by id "
+                          "range. Each response is a plain row (5.6.8 as 6.14.0, not "
+                          "wrapped in an object keyed by its id)."):
+                client._call("export_responses", p, "json", None, "all", "code", "short",
+                             1, 10, None)
             with rec.step("update_response.edit_not_allowed",
                           "The bridge's surveys have alloweditaftercompletion=N: then "
                           "update_response is refused for every response, incomplete "

@@ -30,7 +30,7 @@ def result_of(name: str, step: str) -> Any:
 def test_both_recordings_hold_the_same_steps() -> None:
     steps = {name: [r["step"] for r in load_recording(name)] for name in SERVERS}
     assert steps["live-6.14"] == steps["live-5.6"]
-    assert len(steps["live-6.14"]) == 12
+    assert len(steps["live-6.14"]) == 14
     for name in SERVERS:
         text = "".join(json.dumps(r) for r in load_recording(name))
         assert "127.0.0.1" not in text and "password" not in text.lower().replace(
@@ -111,6 +111,18 @@ def test_update_response_is_refused_without_edit_after_completion(replay: Replay
     with make_client() as client, pytest.raises(LimeSurveyRejected) as err:
         client.update_response(1, {"id": 1, "submitdate": "2026-11-30 10:00:00"})
     assert err.value.status == "Survey does not allow edit after completion"
+
+
+@pytest.mark.parametrize("name", SERVERS)
+def test_the_sync_export_is_plain_rows(replay: Replay, name: str) -> None:
+    replay.login()
+    replay.add(name, "export_responses.json_code")
+    with make_client() as client:
+        rows = client.export_responses(1, from_id=1, to_id=10)
+    assert [(r["id"], r["submitdate"] is None, r["PSEUDO"]) for r in rows] == [
+        (1, True, "PSEUDO1"), (2, False, "PSEUDO0")]
+    assert list(rows[0])[:8] == ["id", "submitdate", "lastpage", "startlanguage", "seed",
+                                 "token", "startdate", "datestamp"]
 
 
 # --- the emulator against the same facts ---------------------------------------------------
