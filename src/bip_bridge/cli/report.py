@@ -47,7 +47,8 @@ def command(app: AppContext, out_dir: Path | None, excel: bool, report_date: dt.
     The cards folder is readable by its owner only.
 
     Exit codes: 0 written; 65 the data or templates are invalid; 69 the store (or, with
-    --email, the SMTP server) is unavailable; 73 OUT cannot be created or written; 78
+    --email or --email-cards, the SMTP server) is unavailable; 75 (with --email-cards)
+    another command is changing the store; 73 OUT cannot be created or written; 78
     configuration problem, or OUT/DATE holds files bip-bridge did not write.
     """
     import sqlalchemy as sa
@@ -91,14 +92,16 @@ def command(app: AppContext, out_dir: Path | None, excel: bool, report_date: dt.
         app.echo(f"Analyst bundle e-mailed to {delivered} recipient(s).")
     if email_cards:
         from bip_bridge.limesurvey import connect
+        from bip_bridge.locking import mutation_lock
         from bip_bridge.outreach.cards_mail import send_cards
 
-        engine = open_store(settings.store.url)
-        try:
-            with connect(settings) as api:
-                mailed = send_cards(api, engine, settings, templates, folder)
-        finally:
-            engine.dispose()
+        with mutation_lock(settings, command="report --email-cards"):
+            engine = open_store(settings.store.url)
+            try:
+                with connect(settings) as api:
+                    mailed = send_cards(api, engine, settings, templates, folder)
+            finally:
+                engine.dispose()
         for line in mailed.skipped:
             click.echo(f"skipped: {line}", err=True)
         app.echo(mailed.summary())
