@@ -35,7 +35,7 @@ live_client = live_support.live_client  # the fixture
 N, PAGE = 160, 10
 
 SYNC = """
-import os, sys
+import os, sys, time
 from bip_bridge.limesurvey import LimeSurveyClient
 from bip_bridge.locking import store_lock
 from bip_bridge.store import open_store
@@ -45,9 +45,29 @@ from bip_bridge.templates import load_templates
 url, user, password = (os.environ[v] for v in (
     "BIP_BRIDGE_TEST_LIMESURVEY_URL", "BIP_BRIDGE_TEST_LIMESURVEY_USER",
     "BIP_BRIDGE_TEST_LIMESURVEY_PASSWORD"))
+
+
+class Slow:  # the real client, each export followed by a pause: the kill lands mid-sync
+
+    def __init__(self, client):
+        self.client = client
+
+    def __getattr__(self, name):
+        target = getattr(self.client, name)
+        if name != "export_responses":
+            return target
+
+        def call(*args, **kwargs):
+            rows = target(*args, **kwargs)
+            time.sleep(0.1)
+            return rows
+
+        return call
+
+
 with store_lock(sys.argv[1]), LimeSurveyClient(url, user, password, retries=1) as client:
     engine = open_store(sys.argv[1])
-    run_sync(client, engine, page_size=int(sys.argv[2]), model=load_templates().model)
+    run_sync(Slow(client), engine, page_size=int(sys.argv[2]), model=load_templates().model)
 """
 
 
