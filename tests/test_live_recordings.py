@@ -161,8 +161,6 @@ def test_the_emulator_answers_the_recorded_shapes(emulator: Any, ls_client: Any,
                                                                 "delete_survey.missing")
 
 
-@pytest.mark.xfail(strict=True, reason="the emulator lets update_response edit a survey with "
-                   "alloweditaftercompletion=N; LimeSurvey refuses (recorded live)")
 def test_the_emulator_refuses_update_response_like_limesurvey(emulator: Any, ls_client: Any,
                                                               emulated: Any) -> None:
     sid = emulated["participant"]

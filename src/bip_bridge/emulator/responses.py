@@ -92,6 +92,9 @@ class ResponseMethods(EmulatorBase):
             return status("Invalid survey ID")
         if survey.responses is None:
             return status("Survey is not active")
+        if survey.properties.get("alloweditaftercompletion") != "Y":
+            # Every response, incomplete ones included (recorded on 6.14.0 and 5.6.8).
+            return status("Survey does not allow edit after completion")
         data = dict(aResponseData or {})
         if "id" not in data and "token" not in data:
             return status("Missing response identifier (id|token)")
