@@ -89,7 +89,11 @@ def test_sync_through_the_real_client(ls_client: Any, provisioned: sa.Engine,
     # empty page, summary
     assert sum(api.calls.values()) == 5
 
+    # LimeSurvey refuses update_response while alloweditaftercompletion is N (the bridge's
+    # setting): allow it for this one edit, as the respondent finishing in the browser would
+    ls_client.set_survey_properties(sid, {"alloweditaftercompletion": "Y"})
     ls_client.update_response(sid, {"id": late[0], "submitdate": "2026-11-23 10:00:00"})
+    ls_client.set_survey_properties(sid, {"alloweditaftercompletion": "N"})
     ls_client.delete_response(sid, 4)
     third = run_sync(api, engine, page_size=10, model=templates.model)
     s = {x.sid: x for x in third.surveys}[sid]
