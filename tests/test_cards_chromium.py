@@ -96,3 +96,28 @@ def test_pdf_page_count_sees_two_pages(tmp_path: Path) -> None:
     pdf = tmp_path / "long.pdf"
     chromium(page, "--no-pdf-header-footer", f"--print-to-pdf={pdf}")
     assert pdf_pages(pdf) >= 2
+
+
+def test_a_three_year_card_still_fits_one_page(tmp_path: Path) -> None:
+    """13 waves: the period strip switches to symbols and the chart to bare month
+    numbers, so the card stays on one A4 page."""
+    from bip_bridge.metrics import compute_metrics
+    from bip_bridge.synthetic import generate_frames
+    from bip_bridge.templates import load_templates
+
+    model = load_templates().model
+    p_df, c_df = generate_frames(6, 13, seed=5, model=model)
+    result = compute_metrics(p_df, c_df, model)
+    waves = result.indices.groupby("pseudonym", observed=True)["wave"].nunique()
+    longest = str(waves.idxmax())
+    assert waves.max() == 13
+    folder = write_report_folder(
+        result, tmp_path / "2025-03-01", model, language="sv", min_cell=5,
+        today=dt.date(2025, 3, 1),
+        inputs=ReportInputs(first_names={longest: "Marie-Louise Anna-Karin"}))
+    card = find_card(folder, longest)
+    assert card is not None
+    assert 'class="strip compact"' in card.read_text(encoding="utf-8")
+    pdf = tmp_path / "long-card.pdf"
+    chromium(card, "--no-pdf-header-footer", f"--print-to-pdf={pdf}")
+    assert pdf_pages(pdf) == 1

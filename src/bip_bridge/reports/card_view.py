@@ -30,7 +30,9 @@ SHORT_PSEUDONYM = 8  # characters of the pseudonym shown when no first name is k
 # profile rows (one small SVG per indicator)
 PROFILE_W, PROFILE_H, PROFILE_PAD = 250, 24, 9
 # the indices over time
-CHART_W, CHART_H, CHART_PAD_L, CHART_PAD_R, CHART_PAD_Y = 660, 150, 34, 16, 10
+CHART_W, CHART_H, CHART_PAD_L, CHART_PAD_R, CHART_PAD_Y = 660, 150, 34, 24, 10
+COMPACT_PERIODS = 6  # above this many periods the strip shows symbols, not words
+SYMBOLS = {"full": "●", "part": "◐", "none": "·", "unknown": "?"}
 
 
 def display_name(pseudonym: str, first_name: str | None) -> str:
@@ -89,7 +91,7 @@ def _profile(scores: pd.DataFrame, model: MeasurementModel, t: Translator) -> di
             row[key] = {
                 "asked": asked,
                 "start": _fmt(start, t) if asked else "",
-                "now": _fmt(now, t) if asked else "",
+                "now": _fmt(now, t) if asked and last != first else "",
                 "x_start": _x_or_none(start, model),
                 "x_now": _x_or_none(now, model),
             }
@@ -142,7 +144,9 @@ def _chart(waves: list[int], p_index: list[float | None], c_index: list[float | 
         xs = [round(left + i / (len(waves) - 1) * (right - left), 1) for i in range(len(waves))]
     grid = [{"y": y(v), "label": str(v)} for v in range(model.scale_min, model.scale_max + 1)
             if v in (model.scale_min, model.scale_max) or (v - model.scale_min) % 3 == 0]
-    ticks = [{"x": x, "label": wave_tick(w, interval_months, t)}
+    many = len(waves) > COMPACT_PERIODS + 1
+    ticks = [{"x": x, "label": str(w * interval_months) if many and w else
+              wave_tick(w, interval_months, t)}
              for x, w in zip(xs, waves, strict=True)]
     return {
         "w": CHART_W, "h": CHART_H, "left": left, "right": right, "bottom": bottom,
@@ -167,6 +171,7 @@ def _strip(pseudonym_periods: pd.DataFrame, interventions: pd.DataFrame, waves: 
     """The periods between the measurements: interventions, gap weeks, a new caseworker."""
     last = max(waves) if waves else 0
     periods = list(range(1, last + 1))
+    compact = len(periods) > COMPACT_PERIODS
     by_period: dict[int, dict[str, Any]] = {}
     if not interventions.empty:
         for rec in interventions.to_dict("records"):
@@ -183,7 +188,8 @@ def _strip(pseudonym_periods: pd.DataFrame, interventions: pd.DataFrame, waves: 
             level = _num(by_period.get(k, {}).get(code))
             kind = "unknown" if level is None else "full" if level >= 2 else \
                 "part" if level >= 1 else "none"
-            cells.append({"kind": kind, "text": t(f"card_level_{kind}")})
+            cells.append({"kind": kind,
+                          "text": SYMBOLS[kind] if compact else t(f"card_level_{kind}")})
         key = f"card_ins_{code}"
         rows.append({"label": t(key) if t.has(key) else code, "cells": cells})
     gaps = []
@@ -194,8 +200,10 @@ def _strip(pseudonym_periods: pd.DataFrame, interventions: pd.DataFrame, waves: 
     changes = [{"text": t("card_new_caseworker_mark") if changed.get(k) else "",
                 "warn": bool(changed.get(k))} for k in periods]
     return {
-        "periods": [{"label": t("card_period_label", a=(k - 1) * interval_months,
-                                b=k * interval_months)} for k in periods],
+        "compact": compact,
+        "periods": [{"label": str(k * interval_months) if compact else
+                     t("card_period_label", a=(k - 1) * interval_months, b=k * interval_months)}
+                    for k in periods],
         "rows": rows, "gaps": gaps, "changes": changes,
         "any_change": any(changed.get(k) for k in periods),
     }

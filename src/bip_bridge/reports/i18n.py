@@ -318,6 +318,8 @@ CARD_TEXTS: dict[str, dict[str, str]] = {
                          "en": "Months from the start"},
     "card_period_label": {"sv": "{a}–{b} mån", "da": "{a}–{b} mdr.", "en": "{a}–{b} mo"},
     "card_months": {"sv": "{m} mån", "da": "{m} mdr.", "en": "{m} mo"},
+    "card_months_up_to": {"sv": "Månader från start, till", "da": "Måneder fra start, til",
+                          "en": "Months from the start, to"},
     "card_ins_JOB": {"sv": "Stöd att få jobb", "da": "Støtte til at få job",
                      "en": "Help to find a job"},
     "card_ins_KOMP": {"sv": "Kurs eller utbildning", "da": "Kursus eller uddannelse",
