@@ -46,6 +46,9 @@ def test_letters_for_people_without_email(world: dict[str, Any]) -> None:
     assert cli(world, "participants", "import", str(world["roster"])).exit_code == 0
     _drop_email(world, "Mads")
     assert cli(world, "waves", "--today", TODAY.isoformat(), day=TODAY).exit_code == 0
+    import json
+    status = json.loads(cli(world, "status", "--json", "--today", TODAY.isoformat()).output)
+    assert status["waves"][0]["invited_p"] == 2  # LimeSurvey mails nobody without an address
     out = world["tmp"] / "letters"
     result = cli(world, "letters", "--out", str(out), "--today", TODAY.isoformat())
     assert result.exit_code == 0, result.output
@@ -72,6 +75,9 @@ def test_letters_for_people_without_email(world: dict[str, Any]) -> None:
     sheet = (out / "HL-017" / "meeting-sheet.html").read_text(encoding="utf-8")
     assert "Anna" in sheet and "Eva Lisa" in sheet and "Mads" not in sheet
     assert sheet.count("<svg") == 2 and "Din bedömning" in sheet
+    # the letter counts as Mads's invitation in status
+    status = json.loads(cli(world, "status", "--json", "--today", TODAY.isoformat()).output)
+    assert status["waves"][0]["invited_p"] == 3
     # never twice; says where; --again writes it again
     again = cli(world, "letters", "--out", str(out), "--today", TODAY.isoformat())
     assert "0 letter(s)" in again.output and "written before and not again" in again.output

@@ -9,7 +9,8 @@ Definitions (docs/operations.md):
 
 * a wave is **due** for a participant once its due date has come (on or before today)
   and the participant had not ended before it;
-* **invited**: the wave's token was invited (by LimeSurvey, or in a caseworker digest);
+* **invited**: the wave's token was invited (by LimeSurvey, in a caseworker digest, or
+  by a letter that ``bip-bridge letters`` wrote);
 * **answered**: the token is completed, or the store holds a complete response for that
   pseudonym, wave and survey kind; **response rate** = answered / due;
 * a caseworker assessment is **open** when the participant's current wave has come due,
@@ -205,6 +206,11 @@ def read_status_frames(engine: sa.Engine) -> StatusFrames:
     p, a, t, r, s, runs = (schema.participants, schema.caseworker_assignments, schema.tokens,
                            schema.responses, schema.surveys, schema.sync_runs)
     with engine.connect() as conn:
+        lettered: set[tuple[int, str, int]] = set()
+        if sa.inspect(conn).has_table("deliveries"):  # a store not yet migrated has none
+            d = schema.deliveries
+            lettered = {(int(x.sid), x.pseudonym, int(x.wave)) for x in conn.execute(
+                sa.select(d.c.sid, d.c.pseudonym, d.c.wave).where(d.c.channel == "letter"))}
         people = pd.DataFrame(
             [(x.pseudonym, x.enrolled_on, x.ended_on) for x in conn.execute(
                 sa.select(p.c.pseudonym, p.c.enrolled_on, p.c.ended_on))],
@@ -216,7 +222,8 @@ def read_status_frames(engine: sa.Engine) -> StatusFrames:
         tokens = pd.DataFrame(
             [(x.pseudonym, int(x.wave), x.kind, x.caseworker_id, x.due_on,
               int(x.tid) if x.tid is not None else None, x.token, int(x.sid),
-              x.invited_at is not None, bool(x.completed))
+              x.invited_at is not None or (int(x.sid), x.pseudonym, int(x.wave)) in lettered,
+              bool(x.completed))
              for x in conn.execute(sa.select(t))],
             columns=["pseudonym", "wave", "kind", "caseworker_id", "due_on", "tid", "token",
                      "sid", "invited", "completed"])
