@@ -28,7 +28,7 @@ COMBOS = (COMBO_NONE, COMBO_JOB_ONLY, COMBO_JOB_PLUS, COMBO_OTHER_ONLY)
 class Joined:
     """The two questionnaires side by side, one row per (pseudonym, wave)."""
 
-    frame: pd.DataFrame
+    frame: pd.DataFrame  # every joined column but the indicator items (those are below)
     p_items: np.ndarray  # rows x P indicators (float, NaN = missing or no response)
     c_items: np.ndarray  # rows x C indicators incl. belief
     has_p: np.ndarray  # bool: a counted participant response exists
@@ -78,10 +78,14 @@ def join(p: pd.DataFrame, c: pd.DataFrame, model: MeasurementModel) -> Joined:
     first = starts[np.cumsum(~same) - 1] if len(frame) else np.zeros(0, dtype=np.int64)
     baseline_row = np.where(wave[first] == 0, first, -1) if len(frame) else first
 
+    p_items = frame[p_cols].to_numpy(dtype=float)
+    c_items = frame[c_cols].to_numpy(dtype=float)
+    # the items live on as the two arrays only (the frame's copies would double them)
+    frame = frame.drop(columns=list(dict.fromkeys([*p_cols, *c_cols])))
     return Joined(
         frame=frame,
-        p_items=frame[p_cols].to_numpy(dtype=float),
-        c_items=frame[c_cols].to_numpy(dtype=float),
+        p_items=p_items,
+        c_items=c_items,
         has_p=has_p,
         has_c=has_c,
         previous=previous,
