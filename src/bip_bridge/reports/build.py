@@ -25,7 +25,6 @@ from bip_bridge.reports.atomic import staged_folder
 from bip_bridge.reports.bundle import write_bundle_files
 from bip_bridge.reports.cards import CARDS_DIR, UNASSIGNED, CardPeople, safe_name, write_cards
 from bip_bridge.reports.frames import BUNDLE_FILES, MetricsFrames, frame
-from bip_bridge.reports.html import render_report_html
 from bip_bridge.store import schema
 
 log = logging.getLogger(__name__)
@@ -120,6 +119,8 @@ def write_report_folder(
     fallback_cw = latest_caseworkers(frame(result, "indices"))
     with staged_folder(folder, _is_report_entry) as staging:
         write_bundle_files(result, staging, model=model, excel=excel, min_cell=min_cell)
+        from bip_bridge.reports.html import render_report_html  # matplotlib: only here
+
         html = render_report_html(result, model, language=language, min_cell=min_cell,
                                   today=today, invited=inputs.invited)
         (staging / REPORT_NAME).write_text(html, encoding="utf-8")
