@@ -75,7 +75,7 @@ def test_an_operators_first_day(live_client: Any, tmp_path: Path,
         cli("participants", "import", str(roster))
         first = cli("sync")
         assert "sent 2 e-mail(s) listing 5 assessment(s)" in first.output, first.output
-        assert len(inbox.messages) == 2
+        assert len(inbox.messages) == 2, [r for r, _ in inbox.messages]
         participant_tokens = tokens_of(live_client, sids["participant"])
         assert sorted(t["participant_info"]["firstname"] for t in participant_tokens) == \
             sorted(names)
@@ -108,17 +108,18 @@ def test_an_operators_first_day(live_client: Any, tmp_path: Path,
         second = cli("sync")
         assert f"survey {sids['participant']} (participant): 3 new" in second.output, \
             second.output
-        assert f"survey {sids['caseworker']} (caseworker): 1 new" in second.output
-        assert len(inbox.messages) == 2  # no digest twice
+        assert f"survey {sids['caseworker']} (caseworker): 1 new" in second.output, \
+            second.output
+        assert len(inbox.messages) == 2, second.output  # no digest twice
         stored = json.loads(cli("status", "--json").output)
         wave0 = next(w for w in stored["waves"] if w["wave"] == 0)
-        assert (wave0["answered_p"], wave0["answered_c"]) == (3, 1)
+        assert (wave0["answered_p"], wave0["answered_c"]) == (3, 1), stored
         again = cli("pushback")
         assert "push-back: pushed 0 token(s)" in again.output, again.output  # sync pushed
 
         card = Path(cli("participants", "card", people[2][0]).output.strip())
         text = card.read_text(encoding="utf-8")
-        assert "Mads" in text  # read from LimeSurvey at render time
+        assert "Mads" in text, (card, second.output)  # read from LimeSurvey at render time
         dumped = dump_store(engine)
         assert not any(name in dumped for name in names)
         assert not any(p[2] in dumped for p in people)
