@@ -9,12 +9,16 @@ JSON-RPC body the emulator sends, the way the real server writes it:
 * ``invite_participants`` / ``remind_participants`` with a list of tids report "N left to
   send" counting every other eligible participant of the survey (invite tid 1 of 3:
   "2 left to send");
-* ``get_site_settings("dbversionnumber")`` is an integer (630).
+* ``get_site_settings("dbversionnumber")`` is an integer (630);
+* ``get_question_properties``: ``available_answers``/``subquestions`` from subquestions
+  only, by title; each question type its own default attributes;
+* ``activate_tokens`` creates the given attributes and every declared one.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -114,3 +118,42 @@ def test_left_to_send_counts_every_other_eligible_participant(rpc: Rpc) -> None:
 def test_site_settings_types(rpc: Rpc) -> None:
     assert rpc("get_site_settings", "dbversionnumber") == 630
     assert rpc("get_site_settings", "versionnumber") == "6.14.0"
+
+
+def test_question_properties_as_measured_per_type(rpc: Rpc) -> None:
+    """6.14 on the bridge's caseworker questionnaire: available answers and subquestions come
+    from subquestions only (by title), each type has its own default attribute set."""
+    sid = _import_caseworker_survey(rpc)
+
+    def props(title: str) -> Any:
+        return rpc("get_question_properties", _parent(rpc, sid, title),
+                   ["available_answers", "subquestions", "attributes", "attributes_lang"], "sv")
+
+    status = props("STATUS")  # a list (L) question: answer options, no subquestions
+    assert status["available_answers"] == status["subquestions"] == "No available answers"
+    assert {"answer_order", "display_columns", "time_limit"} <= set(status["attributes"])
+    assert "time_limit_message" in status["attributes_lang"]
+    ins = props("INS")
+    assert list(ins["available_answers"]) == sorted(ins["available_answers"])  # by title
+    assert [s["title"] for s in ins["subquestions"].values()] == sorted(ins["available_answers"])
+    pseudo = props("PSEUDO")  # an equation (*)
+    assert set(pseudo["attributes"]) == {
+        "cssclass", "equation", "hidden", "numbers_only", "page_break", "public_statistics",
+        "scale_export", "statistics_graphtype", "statistics_showgraph"}
+    assert pseudo["attributes"]["hidden"] == "1"
+    assert pseudo["attributes_lang"] == {"printable_help": None}
+    gapw = props("GAPW")  # numeric (N)
+    assert {"em_validation_sq", "input_size", "max_num_value_n"} <= set(gapw["attributes"])
+    assert {"prefix", "suffix", "placeholder"} <= set(gapw["attributes_lang"])
+
+
+def test_activate_tokens_adds_every_declared_attribute_after_the_given_ones(rpc: Rpc) -> None:
+    sid = _import_caseworker_survey(rpc)
+    declared = json.loads(rpc("get_survey_properties", sid,
+                              ["attributedescriptions"])["attributedescriptions"])
+    assert rpc("activate_tokens", sid, [3, 1]) == {"status": "OK"}
+    rpc("add_participants", sid, [{"email": "a@example.org"}], True)
+    columns = [c for c in rpc("get_participant_properties", sid, 1)
+               if c.startswith("attribute_")]
+    rest = [c for c in declared if c not in ("attribute_3", "attribute_1")]
+    assert columns == ["attribute_3", "attribute_1", *rest]

@@ -19,23 +19,49 @@ from bip_bridge.emulator.state import (
     Survey,
 )
 
-# Default attributes LimeSurvey 6.14 reports for an array (F) question (recorded), and a
-# small common set for the other types.
-_F_ATTRIBUTES: dict[str, str | None] = {
-    "answer_width": "", "array_filter": "", "array_filter_exclude": "",
-    "array_filter_style": "0", "cssclass": "", "em_validation_q": "", "exclude_all_others": "",
-    "hidden": "0", "hide_tip": "0", "max_answers": "", "min_answers": "", "page_break": "0",
-    "public_statistics": "0", "random_group": "", "random_order": "0",
-    "repeat_headings": None, "scale_export": "0", "statistics_graphtype": "0",
-    "statistics_showgraph": "1", "use_dropdown": "0",
-}
-_COMMON_ATTRIBUTES: dict[str, str | None] = {
+# Default attributes LimeSurvey 6.14 reports per question type (measured on the bridge's
+# own questionnaires and the reference survey): non-language ones in ``attributes``, the
+# language ones in ``attributes_lang``. Values the survey sets override them.
+_ALL: dict[str, str | None] = {
     "cssclass": "", "hidden": "0", "page_break": "0", "public_statistics": "0",
-    "random_group": "", "statistics_graphtype": "0", "statistics_showgraph": "1",
+    "statistics_graphtype": "0", "statistics_showgraph": "1",
 }
-_DEFAULT_ATTRIBUTES_LANG: dict[str, str | None] = {
-    "em_validation_q_tip": "", "printable_help": None,
+_FILTERS: dict[str, str | None] = {
+    "array_filter": "", "array_filter_exclude": "", "array_filter_style": "0",
+    "em_validation_q": "", "hide_tip": "0", "random_group": "", "scale_export": "0",
 }
+_TIME_LIMIT: dict[str, str | None] = {
+    "time_limit": "", "time_limit_action": "1", "time_limit_disable_next": "0",
+    "time_limit_disable_prev": "0", "time_limit_message_delay": "",
+    "time_limit_message_style": "", "time_limit_timer_style": "", "time_limit_warning": "",
+    "time_limit_warning_2": "", "time_limit_warning_2_display_time": "",
+    "time_limit_warning_2_style": "", "time_limit_warning_display_time": "",
+    "time_limit_warning_style": "",
+}
+_ATTRIBUTES: dict[str, dict[str, str | None]] = {
+    "F": {**_ALL, **_FILTERS, "answer_width": "", "exclude_all_others": "", "max_answers": "",
+          "min_answers": "", "random_order": "0", "repeat_headings": None,
+          "use_dropdown": "0"},
+    "L": {**_ALL, **_FILTERS, **_TIME_LIMIT, "answer_order": "normal", "display_columns": None,
+          "other_comment_mandatory": "0", "other_numbers_only": "0",
+          "other_position": "default", "other_position_code": ""},
+    "N": {**_ALL, "em_validation_q": "", "em_validation_sq": "", "hide_tip": "0",
+          "input_size": None, "maximum_chars": None, "random_group": "",
+          "text_input_width": None},
+    "*": {**_ALL, "numbers_only": "0", "scale_export": "0"},
+}
+_OTHER_ATTRIBUTES: dict[str, str | None] = {**_ALL, "random_group": ""}
+_ATTRIBUTES_LANG: dict[str, dict[str, str | None]] = {
+    "F": {"em_validation_q_tip": "", "printable_help": None},
+    "L": {"em_validation_q_tip": "", "other_replace_text": "", "printable_help": None,
+          "time_limit_countdown_message": "", "time_limit_message": "",
+          "time_limit_warning_2_message": "", "time_limit_warning_message": ""},
+    "N": {"em_validation_q_tip": "", "em_validation_sq_tip": "", "placeholder": "",
+          "prefix": "", "printable_help": None, "suffix": ""},
+    "*": {"printable_help": None},
+}
+_OTHER_ATTRIBUTES_LANG: dict[str, str | None] = {"em_validation_q_tip": "",
+                                                 "printable_help": None}
 
 
 class QuestionMethods(EmulatorBase):
@@ -110,25 +136,24 @@ class QuestionMethods(EmulatorBase):
                                    "help": l10n.get("help", ""),
                                    "script": l10n.get("script", ""), "language": lang}
         answers = sorted(q.answers, key=lambda a: (a.scale_id, a.sortorder))
-        if subs:
-            result["available_answers"] = {sq.title: sq.text(lang) for sq in subs}
-        elif answers:
-            result["available_answers"] = {a.code: a.text.get(lang, "") for a in answers}
-        else:
-            result["available_answers"] = "No available answers"
+        # Both from the subquestions only, ordered by title (6.14's query; measured: a list
+        # question's answer options are not "available answers").
+        by_title = sorted(subs, key=lambda sq: sq.title)
+        result["available_answers"] = (
+            {sq.title: sq.text(lang) for sq in by_title} if subs else "No available answers")
         result["subquestions"] = (
             {str(sq.qid): {"title": sq.title, "question": sq.text(lang), "scale_id": sq.scale_id}
-             for sq in subs} if subs else "No available answers"
+             for sq in by_title} if subs else "No available answers"
         )
-        defaults = _F_ATTRIBUTES if q.type == "F" else _COMMON_ATTRIBUTES
-        attributes = {**defaults, **q.attributes}
-        attributes_lang: dict[str, Any] = dict(_DEFAULT_ATTRIBUTES_LANG)
+        attributes = {**_ATTRIBUTES.get(q.type, _OTHER_ATTRIBUTES), **q.attributes}
+        attributes_lang: dict[str, Any] = dict(_ATTRIBUTES_LANG.get(q.type,
+                                                                    _OTHER_ATTRIBUTES_LANG))
         for name, values in q.attributes_lang.items():
             attributes_lang[name] = values.get(lang, "")
             if name == "equation":  # also readable where non-i18n attributes are
                 attributes[name] = values.get(lang, "")
         result["attributes"] = dict(sorted(attributes.items()))
-        result["attributes_lang"] = attributes_lang
+        result["attributes_lang"] = dict(sorted(attributes_lang.items()))
         result["answeroptions"] = (
             {a.code: {"answer": a.text.get(lang, ""), "assessment_value": a.assessment_value,
                       "scale_id": a.scale_id, "order": a.sortorder} for a in answers}

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
+import re
 from typing import Any
 
 from bip_bridge.emulator.base import (
@@ -33,6 +35,17 @@ _DEFAULT_ADMIN_NOTIFICATION = (
     "Hello,<br />\n<br />\nA new response was submitted for your survey '{SURVEYNAME}'."
 )
 
+
+
+def attribute_columns(descriptions: Any) -> list[str]:
+    """The ``attribute_N`` columns a survey's ``attributedescriptions`` JSON declares."""
+    try:
+        declared = json.loads(descriptions) if isinstance(descriptions, str) else descriptions
+    except ValueError:
+        return []
+    if not isinstance(declared, dict):
+        return []
+    return [str(k) for k in declared if re.fullmatch(r"attribute_[1-9][0-9]*", str(k))]
 
 
 class SurveyMethods(EmulatorBase):
@@ -258,8 +271,11 @@ class SurveyMethods(EmulatorBase):
                 "CDbCommand failed to execute the SQL statement: SQLSTATE[42S01]: Base table or "
                 f"view already exists: 1050 Table 'lime_tokens_{survey.sid}' already exists"
             )
-        numbers = sorted({n for n in (int_or(v) for v in aAttributeFields or []) if n})
-        survey.token_attributes = [f"attribute_{n}" for n in numbers]
+        # Like Token::createTable: the given attribute_N (in the order given), then every
+        # attribute the survey declares in attributedescriptions (measured on 6.14).
+        given = [f"attribute_{n}" for n in (int_or(v) for v in aAttributeFields or []) if n]
+        declared = attribute_columns(survey.properties.get("attributedescriptions"))
+        survey.token_attributes = list(dict.fromkeys([*given, *declared]))
         survey.tokens = {}
         return status("OK")
 
