@@ -227,7 +227,8 @@ def _index(response: Response | None, codes: tuple[str, ...],
 
 
 def reference_metrics(participant: list[Row], caseworker: list[Row], model: MeasurementModel,
-                      *, min_cell: int = 5, wave_interval_months: int = 3) -> Reference:
+                      *, min_cell: int = 5, min_count: int = 3,
+                      wave_interval_months: int = 3) -> Reference:
     findings: list[Row] = []
     p_resp = _counted(participant, "P", model, findings)
     c_resp = _counted(caseworker, "C", model, findings)
@@ -327,11 +328,11 @@ def reference_metrics(participant: list[Row], caseworker: list[Row], model: Meas
     cohort: list[Row] = []
     for measure in ("d_p", "d_c"):
         present = [p for p in periods if p[measure] is not None]
-        cohort += _cell(measure, "all", "all", [p[measure] for p in present], min_cell)
+        cohort += _cell(measure, "all", "all", present, min_cell, min_count)
         for grouping in GROUPINGS:
             for group in (*orders[grouping], MISSING_GROUP):
-                values = [p[measure] for p in present if label(grouping, p[grouping]) == group]
-                cohort += _cell(measure, grouping, group, values, min_cell)
+                members = [p for p in present if label(grouping, p[grouping]) == group]
+                cohort += _cell(measure, grouping, group, members, min_cell, min_count)
 
     # outcomes -------------------------------------------------------------------------
     categories = [cat.name for cat in model.belief_categories] + [MISSING_GROUP]
@@ -346,11 +347,14 @@ def reference_metrics(participant: list[Row], caseworker: list[Row], model: Meas
                 continue
             n = len(members)
             working = sum(1 for p in members if p["in_work_or_studies"])
-            small = n < min_cell
+            small = len({p["pseudonym"] for p in members}) < min_cell
+            few = not small and _small_count(working, n, min_count)
             outcomes.append({"wave": wave, "belief_start": category,
                              "n": None if small else n,
-                             "n_in_work_or_studies": None if small else working,
-                             "share": None if small else working / n, "suppressed": small})
+                             "n_in_work_or_studies": None if small or few else working,
+                             "share": None if small or few else working / n,
+                             "suppressed": small or few,
+                             "suppression_reason": "cell" if small else "count" if few else ""})
 
     # data quality: pairs and lateness -------------------------------------------------
     for (pseudonym, wave), c in c_resp.items():
@@ -372,26 +376,35 @@ def reference_metrics(participant: list[Row], caseworker: list[Row], model: Meas
                      cohort=cohort, outcomes=outcomes, data_quality=findings)
 
 
-def _cell(measure: str, grouping: str, group: str, values: list[float],
-          min_cell: int) -> list[Row]:
-    """One cohort row (none for an empty group), blanked below ``min_cell``."""
+def _small_count(count: int, n: int, min_count: int) -> bool:
+    """The spec: a count, or n minus it, that is 1 or more but below ``min_count``."""
+    return 1 <= count < min_count or 1 <= n - count < min_count
+
+
+def _cell(measure: str, grouping: str, group: str, members: list[Row],
+          min_cell: int, min_count: int) -> list[Row]:
+    """One cohort row (none for an empty group), blanked by the spec's small-cell rule."""
+    values = [p[measure] for p in members]
     n = len(values)
     if n == 0:
         return []
-    if n < min_cell:
+    if len({p["pseudonym"] for p in members}) < min_cell:
         return [{"measure": measure, "grouping": grouping, "group": group, "n": None,
                  "mean": None, "sd": None, "ci_low": None, "ci_high": None,
                  "share_improved": None, "share_unchanged": None, "share_declined": None,
-                 "suppressed": True}]
+                 "suppressed": True, "suppression_reason": "cell"}]
     mean = sum(values) / n
     sd = statistics.stdev(values) if n >= 2 else None
     low = high = None
     if sd is not None:
         half = float(student_t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
         low, high = mean - half, mean + half
+    counts = {"share_improved": sum(1 for v in values if v > 0),
+              "share_unchanged": sum(1 for v in values if v == 0),
+              "share_declined": sum(1 for v in values if v < 0)}
+    few = {k: _small_count(c, n, min_count) for k, c in counts.items()}
     return [{"measure": measure, "grouping": grouping, "group": group, "n": n, "mean": mean,
              "sd": sd, "ci_low": low, "ci_high": high,
-             "share_improved": sum(1 for v in values if v > 0) / n,
-             "share_unchanged": sum(1 for v in values if v == 0) / n,
-             "share_declined": sum(1 for v in values if v < 0) / n,
-             "suppressed": False}]
+             **{k: None if few[k] else c / n for k, c in counts.items()},
+             "suppressed": any(few.values()),
+             "suppression_reason": "count" if any(few.values()) else ""}]

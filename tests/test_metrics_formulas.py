@@ -25,7 +25,7 @@ PERIOD_TYPES = {"pseudonym": "str", "period": "int64", "d_p": "float64", "d_c": 
 COHORT_TYPES = {"measure": "str", "grouping": "str", "group": "str", "n": "Int64",
                 "mean": "float64", "sd": "float64", "ci_low": "float64", "ci_high": "float64",
                 "share_improved": "float64", "share_unchanged": "float64",
-                "share_declined": "float64", "suppressed": "bool"}
+                "share_declined": "float64", "suppressed": "bool", "suppression_reason": "str"}
 T_975_DF1, T_975_DF2 = 12.706204736174698, 4.302652729911275
 
 
@@ -161,7 +161,7 @@ def _cohort_case():
         rows_c += [c_row(m, 2 * i + 1, pseudo, "0", {"AAA": "2", "TRUST": "3"}),
                    c_row(m, 2 * i + 2, pseudo, "1", {"AAA": "2", "TRUST": "3"},
                          interventions=ins, gap=gap)]
-    return compute_metrics(frame(rows_p), frame(rows_c), m, min_cell=2)
+    return compute_metrics(frame(rows_p), frame(rows_c), m, min_cell=2, min_count=1)
 
 
 def test_cohort_statistics_and_single_member_cell_suppressed():
@@ -184,6 +184,7 @@ def test_cohort_statistics_and_single_member_cell_suppressed():
         "share_unchanged": [0.0, 0.0, None],
         "share_declined": [1 / 3, 0.0, None],
         "suppressed": [False, False, True],
+        "suppression_reason": ["", "", "cell"],
     }, COHORT_TYPES)
     assert_frame_equal(got.reset_index(drop=True), expected)
 
@@ -214,8 +215,9 @@ def test_outcomes_share_in_work_by_belief_start():
         "n_in_work_or_studies": [3, 3],
         "share": [1.0, 1.0],
         "suppressed": [False, False],
+        "suppression_reason": ["", ""],
     }, {"wave": "Int64", "belief_start": "str", "n": "Int64", "n_in_work_or_studies": "Int64",
-        "share": "float64", "suppressed": "bool"})
+        "share": "float64", "suppressed": "bool", "suppression_reason": "str"})
     assert_frame_equal(result.outcomes, expected)
     suppressed = compute_metrics(*_cohort_frames(), tiny_model(), min_cell=4).outcomes
     assert suppressed["suppressed"].all() and suppressed["n"].isna().all()

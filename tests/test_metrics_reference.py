@@ -78,12 +78,13 @@ def _compare_rows(name: str, got: list[dict[str, Any]], want: list[dict[str, Any
 
 
 def assert_same_metrics(participant: pd.DataFrame, caseworker: pd.DataFrame,
-                        model: MeasurementModel, *, min_cell: int = 5,
+                        model: MeasurementModel, *, min_cell: int = 5, min_count: int = 3,
                         wave_interval_months: int = 3) -> Reference:
     result = compute_metrics(participant, caseworker, model, min_cell=min_cell,
+                             min_count=min_count,
                              wave_interval_months=wave_interval_months)
     reference = reference_metrics(_rows(participant), _rows(caseworker), model,
-                                  min_cell=min_cell,
+                                  min_cell=min_cell, min_count=min_count,
                                   wave_interval_months=wave_interval_months)
     for name, key in KEYS.items():
         got = sorted(_records(getattr(result, name)), key=lambda r: _sort_key(r, key))
@@ -198,10 +199,11 @@ MESSY = settings(max_examples=30, deadline=None,
 
 @MESSY
 @given(data=st.data(), model_name=st.sampled_from(sorted(MODELS)),
-       min_cell=st.integers(1, 3), interval=st.sampled_from((3, 3, 1, 6)))
+       min_cell=st.integers(1, 3), min_count=st.integers(1, 3),
+       interval=st.sampled_from((3, 3, 1, 6)))
 def test_messy_inputs_agree(data: st.DataObject, model_name: str, min_cell: int,
-                            interval: int) -> None:
+                            min_count: int, interval: int) -> None:
     model = MODELS[model_name]
     participant, caseworker = data.draw(_frames(model))
     assert_same_metrics(participant, caseworker, model, min_cell=min_cell,
-                        wave_interval_months=interval)
+                        min_count=min_count, wave_interval_months=interval)

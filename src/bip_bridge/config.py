@@ -60,6 +60,7 @@ class StoreSettings:
 @dataclass(frozen=True)
 class PrivacySettings:
     min_cell: int = 5
+    min_count: int = 3
     pseudonym_key: bytes | None = field(default=None, repr=False)
 
 
@@ -404,8 +405,9 @@ def settings_from_mapping(
         )
 
     # --- [privacy]
-    pv = _Reader(table("privacy"), "privacy", problems, {"min_cell"} | secret_keys)
+    pv = _Reader(table("privacy"), "privacy", problems, {"min_cell", "min_count"} | secret_keys)
     min_cell = pv.int_range("min_cell", 5, 1, 1000)
+    min_count = pv.int_range("min_count", 3, 1, 1000)
     key = read_secret(ENV_PSEUDONYM_KEY, env, problems)
     if key is not None and len(key.encode()) < 16:
         problems.append(
@@ -530,7 +532,8 @@ def settings_from_mapping(
             ca_bundle=str(base_dir / ca_bundle) if ca_bundle else None,
         ),
         store=StoreSettings(url=store_url, lock_wait_seconds=lock_wait),
-        privacy=PrivacySettings(min_cell=min_cell, pseudonym_key=key.encode() if key else None),
+        privacy=PrivacySettings(min_cell=min_cell, min_count=min_count,
+                                pseudonym_key=key.encode() if key else None),
         reports=ReportSettings(
             out_dir=(base_dir / out_dir), language=language, excel=excel, after_sync=after_sync
         ),
@@ -574,6 +577,9 @@ url = "sqlite:///bip-bridge.sqlite"
 [privacy]
 # Cohort cells with fewer people than this are published blank and flagged.
 min_cell = 5
+# A count (or n minus it) of 1 up to min_count - 1 is published blank and flagged
+# ("1 of 7 in work" singles out a person).
+min_count = 3
 
 [reports]
 out_dir = "reports"

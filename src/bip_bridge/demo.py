@@ -324,7 +324,8 @@ def run_demo(
                                        out_dir=out_dir / "reports", first_names=first_names)
             from bip_bridge.reports.build import compute_from_store
 
-            metrics = compute_from_store(engine, model, min_cell=settings.privacy.min_cell)
+            metrics = compute_from_store(engine, model, min_cell=settings.privacy.min_cell,
+                                         min_count=settings.privacy.min_count)
             mails = {"invitations": sum(1 for m in server.outbox if m.kind == "invite"),
                      "reminders": sum(1 for m in server.outbox if m.kind == "remind")}
         finally:

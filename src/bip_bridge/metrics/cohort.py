@@ -2,8 +2,12 @@
 
 For each grouping of the periods and each change measure: n, mean, standard deviation
 (n − 1), the t-based 95 % interval and the shares improved / unchanged / declined.
-A cell with n below ``min_cell`` keeps its row (so readers see the group exists) but
-its n and statistics are blank and ``suppressed`` is true.
+The spec's small-cell rule (:mod:`bip_bridge.metrics.suppression`): a cell whose periods
+come from fewer than ``min_cell`` distinct participants keeps its row (so readers see
+the group exists) but its n and statistics are blank; a share whose count, or the rest
+of n, is 1 or more but below ``min_count`` is blank. ``suppressed`` is true and
+``suppression_reason`` says why (``cell``, ``count``) on every row with a blank by the
+rule. Complementary suppression is applied where the tables are published.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from scipy import special
 
 from bip_bridge.metrics.progression import COMBOS
 from bip_bridge.metrics.result import COHORT_COLUMNS, OUTCOMES_COLUMNS
+from bip_bridge.metrics.suppression import CELL, COUNT, add_reason, small_count
 from bip_bridge.model import MeasurementModel
 
 GROUPINGS: tuple[str, ...] = (
@@ -56,8 +61,17 @@ def _t_halfwidth(n: np.ndarray, sd: np.ndarray) -> np.ndarray:
     return out
 
 
-def _summary(values: np.ndarray, codes: np.ndarray, order: list[str]) -> pd.DataFrame:
-    """Per group: n, mean, sd (n − 1) and the improved/unchanged/declined counts.
+def persons(codes: np.ndarray, people: np.ndarray, k: int) -> np.ndarray:
+    """Distinct participants per group code (``people``: integer codes of pseudonyms)."""
+    if not len(codes):
+        return np.zeros(k)
+    pairs = np.unique(codes.astype(np.int64) * (int(people.max()) + 1) + people)
+    return np.bincount(pairs // (int(people.max()) + 1), minlength=k).astype(float)
+
+
+def _summary(values: np.ndarray, codes: np.ndarray, order: list[str], people: np.ndarray
+             ) -> pd.DataFrame:
+    """Per group: n, persons, mean, sd (n − 1) and the improved/unchanged/declined counts.
 
     Two passes (mean, then squared deviations) with ``numpy.bincount`` keep the sd
     exact and the cost linear in the number of periods.
@@ -73,6 +87,7 @@ def _summary(values: np.ndarray, codes: np.ndarray, order: list[str]) -> pd.Data
     table = pd.DataFrame({
         "group": order,
         "n": n,
+        "persons": persons(g, people[present], k),
         "mean": mean,
         "sd": sd,
         "improved": np.bincount(g, weights=x > 0, minlength=k),
@@ -82,7 +97,7 @@ def _summary(values: np.ndarray, codes: np.ndarray, order: list[str]) -> pd.Data
     return table[n > 0]
 
 
-def _finish(table: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+def _finish(table: pd.DataFrame, min_cell: int, min_count: int) -> pd.DataFrame:
     n = table["n"].to_numpy(dtype=float)
     sd = table["sd"].to_numpy(dtype=float)
     half = _t_halfwidth(n, sd)
@@ -99,10 +114,20 @@ def _finish(table: pd.DataFrame, min_cell: int) -> pd.DataFrame:
         "share_improved": table["improved"].to_numpy(dtype=float) / n,
         "share_unchanged": table["unchanged"].to_numpy(dtype=float) / n,
         "share_declined": table["declined"].to_numpy(dtype=float) / n,
-        "suppressed": n < min_cell,
+        "suppressed": table["persons"].to_numpy(dtype=float) < min_cell,
     })
-    return suppress(out, ["n", "mean", "sd", "ci_low", "ci_high", "share_improved",
-                          "share_unchanged", "share_declined"])
+    reasons = add_reason([""] * len(out), out["suppressed"].to_numpy(), CELL)
+    out = suppress(out, ["n", "mean", "sd", "ci_low", "ci_high", "share_improved",
+                         "share_unchanged", "share_declined"])
+    for share, count in (("share_improved", "improved"), ("share_unchanged", "unchanged"),
+                         ("share_declined", "declined")):
+        small = small_count(table[count].to_numpy(dtype=float), n, min_count)
+        small &= ~out["suppressed"].to_numpy()
+        out.loc[small, share] = np.nan
+        reasons = add_reason(reasons, small, COUNT)
+    out["suppression_reason"] = pd.array(reasons, dtype="str")
+    out["suppressed"] = out["suppression_reason"] != ""
+    return out
 
 
 def suppress(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -114,8 +139,8 @@ def suppress(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return table
 
 
-def cohort_table(periods: pd.DataFrame, model: MeasurementModel, min_cell: int
-                 ) -> pd.DataFrame:
+def cohort_table(periods: pd.DataFrame, model: MeasurementModel, min_cell: int,
+                 min_count: int = 3) -> pd.DataFrame:
     """Every measure × grouping × group with periods whose change is present.
 
     Rows follow the measure order (d_p, d_c), then ``all`` and the grouping order of
@@ -126,29 +151,31 @@ def cohort_table(periods: pd.DataFrame, model: MeasurementModel, min_cell: int
         (ALL, (np.zeros(len(periods), dtype=np.int64), [ALL])),
         *((g, group_labels(periods, g, model)) for g in GROUPINGS),
     ]
+    people = pd.factorize(periods["pseudonym"])[0].astype(np.int64)
     for measure in MEASURES:
         values = periods[measure].to_numpy(dtype=float)
         for grouping, (codes, order) in groupings:
-            table = _summary(values, codes, order)
+            table = _summary(values, codes, order, people)
             table.insert(0, "grouping", grouping)
             table.insert(0, "measure", measure)
             parts.append(table)
     table = pd.concat(parts, ignore_index=True)
     if table.empty:
         return empty_cohort()
-    return _finish(table, min_cell)[list(COHORT_COLUMNS)]
+    return _finish(table, min_cell, min_count)[list(COHORT_COLUMNS)]
 
 
 def empty_cohort() -> pd.DataFrame:
     table = pd.DataFrame({c: [] for c in COHORT_COLUMNS})
     return table.astype({
         "measure": "str", "grouping": "str", "group": "str", "n": "Int64",
-        **{c: "float64" for c in COHORT_COLUMNS[4:-1]}, "suppressed": "bool",
+        **{c: "float64" for c in COHORT_COLUMNS[4:-2]}, "suppressed": "bool",
+        "suppression_reason": "str",
     })
 
 
-def outcomes_table(periods: pd.DataFrame, model: MeasurementModel, min_cell: int
-                   ) -> pd.DataFrame:
+def outcomes_table(periods: pd.DataFrame, model: MeasurementModel, min_cell: int,
+                   min_count: int = 3) -> pd.DataFrame:
     """Share in work or studies at wave k by belief at the start of period k.
 
     One row per wave k and belief category, then rows with ``wave`` blank that pool
@@ -161,9 +188,12 @@ def outcomes_table(periods: pd.DataFrame, model: MeasurementModel, min_cell: int
         "wave": periods["period"].to_numpy(dtype="int64")[known],
         "belief": codes[known],
         "in_work": periods["in_work_or_studies"].to_numpy(dtype=bool, na_value=False)[known],
+        "person": pd.factorize(periods["pseudonym"])[0][known],
     })
-    by_wave = data.groupby(["wave", "belief"])["in_work"].agg(["count", "sum"]).reset_index()
-    pooled = data.groupby("belief")["in_work"].agg(["count", "sum"]).reset_index()
+    aggregate = {"count": ("in_work", "count"), "sum": ("in_work", "sum"),
+                 "persons": ("person", "nunique")}
+    by_wave = data.groupby(["wave", "belief"]).agg(**aggregate).reset_index()
+    pooled = data.groupby("belief").agg(**aggregate).reset_index()
     pooled.insert(0, "wave", -1)
     table = pd.concat([by_wave, pooled], ignore_index=True)
     table["_pooled"] = table["wave"] < 0
@@ -178,7 +208,14 @@ def outcomes_table(periods: pd.DataFrame, model: MeasurementModel, min_cell: int
         "n": pd.array(n, dtype="Int64"),
         "n_in_work_or_studies": pd.array(table["sum"].to_numpy(dtype="int64"), dtype="Int64"),
         "share": table["sum"].to_numpy(dtype=float) / np.where(n > 0, n, np.nan),
-        "suppressed": n < min_cell,
+        "suppressed": table["persons"].to_numpy(dtype="int64") < min_cell,
     })
+    reasons = add_reason([""] * len(out), out["suppressed"].to_numpy(), CELL)
     out = suppress(out, ["n", "n_in_work_or_studies", "share"])
+    small = small_count(table["sum"].to_numpy(dtype=float), n, min_count)
+    small &= ~out["suppressed"].to_numpy()
+    out.loc[small, "n_in_work_or_studies"] = pd.NA
+    out.loc[small, "share"] = np.nan
+    out["suppression_reason"] = pd.array(add_reason(reasons, small, COUNT), dtype="str")
+    out["suppressed"] = out["suppression_reason"] != ""
     return out[list(OUTCOMES_COLUMNS)].reset_index(drop=True)

@@ -25,19 +25,23 @@ def compute_metrics(
     model: MeasurementModel,
     *,
     min_cell: int = 5,
+    min_count: int = 3,
     wave_interval_months: int = 3,
 ) -> MetricsResult:
     """Compute every metric of the measurement model (docs/metrics.md).
 
     The frames are LimeSurvey JSON/CSV exports with code headings, one row per
     response (optionally with a ``sid`` column when several surveys are
-    concatenated). Every code is read from ``model``. ``min_cell`` is the small-cell
-    minimum of the cohort and outcome tables; ``wave_interval_months`` only serves the
+    concatenated). Every code is read from ``model``. ``min_cell`` (distinct
+    participants per cell) and ``min_count`` (a count or its complement) are the
+    small-cell minimums of the cohort and outcome tables; ``wave_interval_months`` only serves the
     ``late_wave`` data-quality finding. The row order of the inputs never matters.
     """
     problems = []
     if min_cell < 1:
         problems.append(Problem("min_cell", f"is {min_cell}", "a whole number >= 1"))
+    if min_count < 1:
+        problems.append(Problem("min_count", f"is {min_count}", "a whole number >= 1"))
     if wave_interval_months < 1:
         problems.append(Problem("wave_interval_months", f"is {wave_interval_months}",
                                 "a whole number >= 1"))
@@ -58,8 +62,8 @@ def compute_metrics(
         scores=scores,
         indices=indices,
         periods=periods,
-        cohort=cohort_table(periods, model, min_cell),
-        outcomes=outcomes_table(periods, model, min_cell),
+        cohort=cohort_table(periods, model, min_cell, min_count),
+        outcomes=outcomes_table(periods, model, min_cell, min_count),
         data_quality=findings,
         period_interventions=interventions,
     )

@@ -24,10 +24,11 @@ PERIODS_COLUMNS = (
 )
 COHORT_COLUMNS = (
     "measure", "grouping", "group", "n", "mean", "sd", "ci_low", "ci_high",
-    "share_improved", "share_unchanged", "share_declined", "suppressed",
+    "share_improved", "share_unchanged", "share_declined", "suppressed", "suppression_reason",
 )
 OUTCOMES_COLUMNS = (
     "wave", "belief_start", "n", "n_in_work_or_studies", "share", "suppressed",
+    "suppression_reason",
 )
 # Per participant and period k >= 1: each intervention category's answer (0 none, 1 part
 # of the period, 2 the whole period; one column per category code of the model) and the

@@ -129,13 +129,15 @@ def write_report_folder(
     return folder
 
 
-def compute_from_store(engine: sa.Engine, model: MeasurementModel, *, min_cell: int) -> Any:
+def compute_from_store(engine: sa.Engine, model: MeasurementModel, *, min_cell: int,
+                       min_count: int = 3) -> Any:
     """The metrics of every counted response in the store."""
     from bip_bridge.metrics import compute_metrics
     from bip_bridge.store.queries import load_response_frames
 
     participant_df, caseworker_df = load_response_frames(engine)
-    return compute_metrics(participant_df, caseworker_df, model, min_cell=min_cell)
+    return compute_metrics(participant_df, caseworker_df, model, min_cell=min_cell,
+                           min_count=min_count)
 
 
 def write_reports(
@@ -162,7 +164,8 @@ def write_reports(
     model: MeasurementModel = templates.model
     min_cell = settings.privacy.min_cell
     if result is None:
-        result = compute_from_store(engine, model, min_cell=min_cell)
+        result = compute_from_store(engine, model, min_cell=min_cell,
+                                    min_count=settings.privacy.min_count)
     folder = Path(out_dir or settings.reports.out_dir) / today.isoformat()
     inputs = load_report_inputs(engine, today=today,
                                 interval_months=settings.waves.interval_months,
