@@ -6,8 +6,8 @@ regenerates every golden file:
 It runs the real metrics (bip_bridge.metrics.compute_metrics) on a fixed synthetic cohort
 (bip_bridge.synthetic.generate_frames, seed below) with the shipped templates, and
 writes into tests/golden/: every CSV of the analyst bundle, cohort.csv in the Excel
-variant, the HTML report in Swedish and English, a progression card without a name (da),
-one with a first name (sv) and that caseworker's index page. The PNG
+variant, the HTML report in Swedish, Danish and English, a progression card without a
+name (da), one with a first name (sv) and that caseworker's index page. The PNG
 charts' base64 data is masked in the HTML goldens (matplotlib/FreeType versions change
 pixels, not meaning); tests/test_reports_golden.py checks the images separately.
 Review the diff (git diff tests/golden) before committing regenerated files.
@@ -56,7 +56,7 @@ def golden_outputs() -> dict[str, str]:
     frames = bundle_frames(result, model, min_cell=MIN_CELL)
     out = {f"{name}.csv": to_csv_text(df, PLAIN) for name, df in frames.items()}
     out["cohort.excel.csv"] = to_csv_text(frames["cohort"], EXCEL)
-    for language in ("sv", "en"):
+    for language in ("sv", "da", "en"):
         out[f"report.{language}.html"] = mask_images(render_report_html(
             result, model, language=language, min_cell=MIN_CELL, today=TODAY))
     first = sorted(result.indices["pseudonym"].unique())[0]

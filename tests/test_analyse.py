@@ -61,7 +61,7 @@ def test_analyse_writes_the_bundle_from_exports(tmp_path, writer):
     out = tmp_path / "bundle"
     run = CliRunner().invoke(main, ["analyse", "--participant-export", str(p_file),
                                     "--caseworker-export", str(c_file), "--out", str(out),
-                                    "--min-cell", "3"])
+                                    "--min-cell", "3", "--plain"])
     assert run.exit_code == 0, run.output
     assert "Wrote 7 files" in run.output
     names = sorted(x.name for x in out.iterdir())
@@ -74,6 +74,24 @@ def test_analyse_writes_the_bundle_from_exports(tmp_path, writer):
         expected.indices["p_index"].round(6).fillna(-1).tolist()
     cohort = pd.read_csv(out / "cohort.csv")
     assert len(cohort) == len(expected.cohort)
+
+
+@pytest.mark.parametrize(("options", "head"), [
+    ([], "\ufeffmeasure;grouping;"),                 # sv by default: Swedish Excel
+    (["--language", "da"], "\ufeffmeasure;grouping;"),
+    (["--language", "en"], "measure,grouping,"),
+    (["--language", "en", "--excel"], "\ufeffmeasure;grouping;"),
+    (["--plain"], "measure,grouping,"),
+])
+def test_analyse_csv_dialect_follows_the_language(tmp_path, options, head):
+    p, c = generate_frames(12, 2, seed=3, model=MODEL)
+    out = tmp_path / "bundle"
+    run = CliRunner().invoke(main, ["analyse", "--participant-export",
+                                    str(write_json(p, tmp_path / "p.json")),
+                                    "--caseworker-export", str(write_json(c, tmp_path / "c.json")),
+                                    "--out", str(out), *options])
+    assert run.exit_code == 0, run.output
+    assert (out / "cohort.csv").read_bytes().decode("utf-8").startswith(head)
 
 
 def test_analyse_prints_the_mixed_model(tmp_path):

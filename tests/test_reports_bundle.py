@@ -98,10 +98,10 @@ def test_bundle_files_excel_bytes_and_small_cells(tmp_path: Path, model: Any) ->
     result = raw.decode("utf-8-sig")
     expected = (
         "measure;grouping;group;n;mean;sd;ci_low;ci_high;share_improved;share_unchanged;"
-        "share_declined;suppressed\r\n"
-        "d_p;combo;none;12;0,5;1;-0,1;1,1;0,5;0,25;0,25;false\r\n"
-        "d_p;combo;job_only;;;;;;;;;true\r\n"
-        "d_p;combo;job_plus;;;;;;;;;true\r\n"
+        "share_declined;suppressed;suppression_reason\r\n"
+        "d_p;combo;none;12;0,5;1;-0,1;1,1;0,5;0,25;0,25;false;\r\n"
+        "d_p;combo;job_only;;;;;;;;;true;cell\r\n"
+        "d_p;combo;job_plus;;;;;;;;;true;cell\r\n"
     )
     assert result == expected
 
@@ -209,5 +209,10 @@ def test_every_small_cohort_cell_is_blank_and_flagged(tmp_path: Path, model: Any
     assert (small[stats] == "").all().all()
     assert (small["suppressed"] == "true").all()
     large = merged[merged["true_n"].fillna(0) >= 5]
-    assert (large["n"].astype(int) == large["true_n"].astype(int)).all()
-    assert (large["suppressed"] == "false").all()
+    shown = large[large["n"] != ""]
+    assert (shown["n"].astype(int) == shown["true_n"].astype(int)).all()
+    # a large cell is blanked whole only so that a small one cannot be recomputed
+    hidden = large[large["n"] == ""]
+    assert hidden["suppression_reason"].str.contains("complementary").all()
+    assert (large["suppressed"] == (large["suppression_reason"] != "").map(
+        {True: "true", False: "false"})).all()

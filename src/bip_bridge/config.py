@@ -68,7 +68,7 @@ class PrivacySettings:
 class ReportSettings:
     out_dir: Path
     language: str = "sv"
-    excel: bool = False
+    excel: bool | None = None  # None: by language (sv, da: Excel; en: plain)
     after_sync: bool = False
 
 
@@ -429,7 +429,7 @@ def settings_from_mapping(
             Problem("[reports] language", f"{language!r} is not supported", "sv, da or en")
         )
         language = "sv"
-    excel = rp.get("excel", bool, False, "true or false")
+    excel = rp.get("excel", bool, None, "true or false")  # absent: follow the language
     after_sync = rp.get("after_sync", bool, False, "true or false")
 
     # --- [surveys]
@@ -584,7 +584,9 @@ min_count = 3
 [reports]
 out_dir = "reports"
 language = "sv"        # sv, da or en
-# excel = false        # true: semicolon, decimal comma and BOM for Swedish Excel
+# excel = true         # CSV files: default follows the language (sv, da: semicolon,
+#                      # decimal comma and BOM for Excel; en: comma and dot); true or
+#                      # false forces one for every language
 # after_sync = false   # true: `sync` writes the reports after each run
 
 [surveys]

@@ -28,11 +28,19 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
               help="Survey templates the surveys were made from (default: the templates "
               "shipped with bip-bridge). Indicator codes and thresholds are read from them.")
 @click.option("--min-cell", type=click.IntRange(min=1), default=5, show_default=True,
-              help="Small-cell minimum: cohort and outcome cells with fewer periods are "
-              "published with n and statistics blank and suppressed=true.")
-@click.option("--excel", is_flag=True, default=False,
-              help="Write the CSV files for Swedish Excel: semicolon separator, decimal comma "
-              "and a UTF-8 byte-order mark (default: comma and dot).")
+              help="Small-cell minimum: cohort and outcome cells with fewer distinct "
+              "participants are published with n and statistics blank and suppressed=true.")
+@click.option("--min-count", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Small-cell minimum for numerators: a count or share whose count, or n "
+              "minus it, is 1 to MIN_COUNT-1 is published blank and flagged.")
+@click.option("--language", type=click.Choice(["sv", "da", "en"]), default="sv",
+              show_default=True,
+              help="Language of the reader: sets the default CSV dialect (sv, da: Excel; "
+              "en: plain).")
+@click.option("--excel/--plain", "excel", default=None,
+              help="CSV dialect. --excel: what Swedish and Danish Excel open by double-click "
+              "(semicolon, decimal comma, UTF-8 byte-order mark); --plain: comma and dot, "
+              "for pandas and R. Default: by --language.")
 @click.option("--mixed-model", is_flag=True, default=False,
               help="Also fit the linear mixed model of ΔP on parallel, combo, continuous, "
               "caseworker_changed and belief_start (random intercept per participant) and "
@@ -40,7 +48,8 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
               "(statsmodels).")
 @pass_app
 def command(app: AppContext, participant_export: Path, caseworker_export: Path, out_dir: Path,
-            template_dir: Path | None, min_cell: int, excel: bool, mixed_model: bool) -> None:
+            template_dir: Path | None, min_cell: int, min_count: int, language: str,
+            excel: bool | None, mixed_model: bool) -> None:
     """Compute the metrics from LimeSurvey's own response exports and write the bundle.
 
     For analysts who only hold export files: needs no LimeSurvey server, no store and no
@@ -59,18 +68,21 @@ def command(app: AppContext, participant_export: Path, caseworker_export: Path, 
     from bip_bridge.metrics.exports import read_export
     from bip_bridge.model import CASEWORKER, PARTICIPANT
     from bip_bridge.reports import write_analyst_bundle
+    from bip_bridge.reports.bundle import excel_for
     from bip_bridge.templates import load_templates
 
     model = load_templates(template_dir).model
     participant = read_export(participant_export, model, PARTICIPANT)
     caseworker = read_export(caseworker_export, model, CASEWORKER)
-    result = compute_metrics(participant, caseworker, model, min_cell=min_cell)
+    result = compute_metrics(participant, caseworker, model, min_cell=min_cell,
+                             min_count=min_count)
     fit = None
     if mixed_model:
         from bip_bridge.analysis_model import fit_mixed_model
 
         fit = fit_mixed_model(result.periods, model)
-    paths = write_analyst_bundle(result, out_dir, model=model, excel=excel)
+    paths = write_analyst_bundle(result, out_dir, model=model,
+                                 excel=excel_for(language, excel))
     app.echo(f"Read {len(participant)} participant and {len(caseworker)} caseworker responses: "
              f"{len(result.indices)} participant-waves, {len(result.periods)} periods.")
     if len(result.data_quality):

@@ -13,9 +13,11 @@ from bip_bridge.cli.context import AppContext, pass_app
 @click.command("report")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder to write the dated report folder into (default: [reports] out_dir).")
-@click.option("--excel", is_flag=True, default=False,
-              help="Write the CSV files for Swedish Excel: semicolon separator, decimal comma "
-              "and a UTF-8 byte-order mark (default: [reports] excel, else comma and dot).")
+@click.option("--excel/--plain", "excel", default=None,
+              help="CSV dialect. --excel: what Swedish and Danish Excel open by double-click "
+              "(semicolon, decimal comma, UTF-8 byte-order mark); --plain: comma and dot. "
+              "Default: [reports] excel, else by [reports] language (sv, da: --excel; "
+              "en: --plain).")
 @click.option("--date", "report_date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Date that names the folder and is printed in the report, YYYY-MM-DD "
               "(default: today).")
@@ -30,8 +32,9 @@ from bip_bridge.cli.context import AppContext, pass_app
               help="Do not read the participants' first names from LimeSurvey: the cards and "
               "index pages show the first 8 characters of the pseudonym instead.")
 @pass_app
-def command(app: AppContext, out_dir: Path | None, excel: bool, report_date: dt.datetime | None,
-            send_email: bool, email_cards: bool, no_names: bool) -> None:
+def command(app: AppContext, out_dir: Path | None, excel: bool | None,
+            report_date: dt.datetime | None, send_email: bool, email_cards: bool,
+            no_names: bool) -> None:
     """Compute the metrics from the local store and write the reports.
 
     Writes OUT/YYYY-MM-DD/ at once (built in a hidden folder, then renamed; a second
@@ -68,7 +71,7 @@ def command(app: AppContext, out_dir: Path | None, excel: bool, report_date: dt.
             names = first_names_or_empty(settings, engine, templates)
         folder = write_reports(engine, settings, templates,
                                today=report_date.date() if report_date else None,
-                               out_dir=out_dir, excel=True if excel else None,
+                               out_dir=out_dir, excel=excel,
                                first_names=names)
         with engine.connect() as conn:
             responses = conn.execute(sa.select(sa.func.count())

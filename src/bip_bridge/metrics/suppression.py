@@ -82,7 +82,7 @@ def _first_bridge(n_vertices: int, edges: Sequence[tuple[int, int]], hidden: np.
         use = hidden.copy()
         use[i] = False
         comp = _components(n_vertices, edges, use)
-        u, v = edges[i]
+        u, v = edges[int(i)]
         if comp[u] != comp[v]:
             return int(i)
     return None
@@ -187,15 +187,18 @@ def _protect_partition(part: pd.DataFrame, total: pd.DataFrame, shares: Sequence
     whole = rows["n"].isna().to_numpy()
     n = pd.to_numeric(rows["n"], errors="coerce").to_numpy(dtype=float)
     # step 1: whole cells. One equation (the cells' n and sums add up to the total's).
-    edges = [("sum", "free")] * (g + 1)
-    cost = np.where(np.isnan(n), 0.0, n)
-    allowed = np.array([True] * g + [False])
-    new_whole = complementary(edges, whole, cost, allowed)
+    cell_edges: list[tuple[Hashable, Hashable]] = [("sum", "free")] * (g + 1)
+    new_whole = complementary(cell_edges, whole, np.where(np.isnan(n), 0.0, n),
+                              np.array([True] * g + [False]))
     if new_whole[:g].any() and not new_whole[g] and new_whole[:g].sum() == 1:
         new_whole[g] = True  # nothing could protect it: the total goes too
     extra_whole = new_whole & ~whole
     # step 2: the counts behind the shares, a (cells + total) x (shares + n) table.
-    edges, hidden, cost, allowed, where = [], [], [], [], []
+    edges: list[tuple[Hashable, Hashable]] = []
+    hidden: list[bool] = []
+    cost: list[float] = []
+    allowed: list[bool] = []
+    where: list[tuple[int, str]] = []
     for i in range(g + 1):
         row = ("row", i)
         for j, share in enumerate(shares):
@@ -203,7 +206,7 @@ def _protect_partition(part: pd.DataFrame, total: pd.DataFrame, shares: Sequence
             edges.append((row, ("col", j)))
             hidden.append(bool(new_whole[i] or pd.isna(value)))
             cost.append(0.0 if np.isnan(n[i]) else float(n[i]))
-            allowed.append(not new_whole[i])
+            allowed.append(not bool(new_whole[i]))
             where.append((i, share))
         edges.append((row, ("col", "n")))
         hidden.append(bool(new_whole[i]))
@@ -225,6 +228,34 @@ def _protect_partition(part: pd.DataFrame, total: pd.DataFrame, shares: Sequence
     return rows.iloc[:g], rows.iloc[g:]
 
 
+def blank_small_n(table: pd.DataFrame, min_cell: int | None, columns: Sequence[str]
+                  ) -> pd.DataFrame:
+    """A second line of defence where a table is published: any cell whose n is below
+    ``min_cell`` (n counts periods, never fewer than the participants) is blanked whole
+    and flagged ``cell``, whatever the frame says. Rows flagged for a blank share only
+    keep their other values."""
+    table = _with_reasons(table)
+    if min_cell is None or "n" not in table.columns or table.empty:
+        return table
+    n = pd.to_numeric(table["n"], errors="coerce").to_numpy(dtype=float)
+    small = ~np.isnan(n) & (n < min_cell)
+    _blank(table, small, columns)
+    table["suppression_reason"] = pd.array(
+        add_reason(list(table["suppression_reason"]), small, CELL), dtype="str")
+    table["suppressed"] = table["suppression_reason"] != ""
+    return table
+
+
+def _with_reasons(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose flagged rows all name a reason (``cell`` where none is given)."""
+    table = table.copy()
+    flagged = table["suppressed"].fillna(False).astype(bool).to_numpy()
+    reasons = (table["suppression_reason"].fillna("").astype(str).to_numpy()
+               if "suppression_reason" in table.columns else np.full(len(table), ""))
+    table["suppression_reason"] = np.where(flagged & (reasons == ""), CELL, reasons)
+    return table
+
+
 def protect_cohort(cohort: pd.DataFrame) -> pd.DataFrame:
     """Complementary suppression of the cohort table (see the module docstring).
 
@@ -234,9 +265,7 @@ def protect_cohort(cohort: pd.DataFrame) -> pd.DataFrame:
     """
     if cohort.empty or "grouping" not in cohort.columns:
         return cohort
-    table = cohort.copy()
-    if "suppression_reason" not in table.columns:
-        table["suppression_reason"] = np.where(table["suppressed"], CELL, "")
+    table = _with_reasons(cohort)
     table = table.reset_index(drop=True)
     table["_order"] = np.arange(len(table))
     done: list[pd.DataFrame] = []
@@ -274,9 +303,7 @@ def protect_outcomes(outcomes: pd.DataFrame) -> pd.DataFrame:
     """
     if outcomes.empty:
         return outcomes
-    table = outcomes.reset_index(drop=True).copy()
-    if "suppression_reason" not in table.columns:
-        table["suppression_reason"] = np.where(table["suppressed"], CELL, "")
+    table = _with_reasons(outcomes).reset_index(drop=True)
     pooled = table["wave"].isna().to_numpy()
     wave_key = [("total",) if p else ("wave", int(w))
                 for p, w in zip(pooled, table["wave"], strict=True)]

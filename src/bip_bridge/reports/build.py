@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from bip_bridge.config import Settings
 from bip_bridge.model import MeasurementModel
 from bip_bridge.reports.atomic import staged_folder
-from bip_bridge.reports.bundle import write_bundle_files
+from bip_bridge.reports.bundle import excel_for, write_bundle_files
 from bip_bridge.reports.cards import CARDS_DIR, UNASSIGNED, CardPeople, safe_name, write_cards
 from bip_bridge.reports.frames import BUNDLE_FILES, MetricsFrames, frame
 from bip_bridge.store import schema
@@ -110,19 +110,25 @@ def write_report_folder(
     language: str,
     min_cell: int,
     today: dt.date,
-    excel: bool = False,
+    excel: bool | None = None,
     inputs: ReportInputs | None = None,
+    min_count: int = 3,
 ) -> Path:
     """Write bundle, report, cards and the caseworkers' index pages into ``folder``
-    atomically (no store needed)."""
+    atomically (no store needed).
+
+    ``excel`` None writes the CSV dialect of ``language`` (:func:`excel_for`).
+    """
     inputs = inputs or ReportInputs()
     fallback_cw = latest_caseworkers(frame(result, "indices"))
     with staged_folder(folder, _is_report_entry) as staging:
-        write_bundle_files(result, staging, model=model, excel=excel, min_cell=min_cell)
+        write_bundle_files(result, staging, model=model, excel=excel_for(language, excel),
+                           min_cell=min_cell)
         from bip_bridge.reports.html import render_report_html  # matplotlib: only here
 
         html = render_report_html(result, model, language=language, min_cell=min_cell,
-                                  today=today, invited=inputs.invited)
+                                  today=today, invited=inputs.invited, min_count=min_count,
+                                  known_pseudonyms=set(inputs.languages) or None)
         (staging / REPORT_NAME).write_text(html, encoding="utf-8")
         write_cards(result, staging, model, language=language, today=today,
                     people=inputs.card_people(), fallback_caseworkers=fallback_cw)
@@ -153,7 +159,8 @@ def write_reports(
 ) -> Path:
     """Compute the metrics from the store and write ``<out_dir>/<YYYY-MM-DD>/``.
 
-    ``out_dir`` defaults to ``[reports] out_dir``, ``excel`` to ``[reports] excel``;
+    ``out_dir`` defaults to ``[reports] out_dir``; ``excel`` to ``[reports] excel``, and
+    when that is not set either, to the dialect of ``[reports] language``;
     ``result`` skips the computation when the caller already has the metrics.
     ``first_names`` (pseudonym -> first name, from
     :func:`bip_bridge.reports.names.read_first_names`) is shown on the cards and index
@@ -174,6 +181,7 @@ def write_reports(
         result, folder, model,
         language=settings.reports.language, min_cell=min_cell, today=today,
         excel=settings.reports.excel if excel is None else excel, inputs=inputs,
+        min_count=settings.privacy.min_count,
     )
     log.info("reports written to %s", folder)
     return folder

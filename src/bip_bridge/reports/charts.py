@@ -58,7 +58,7 @@ def index_chart(
             rows = [p for p in points if p["measure"] == measure and _ok(p["mean"])]
             if not rows:
                 continue
-            xs = [int(str(p["wave"])) + (offset - 0.5) * 0.08 for p in rows]
+            xs = [int(str(p["wave"])) + (offset - 0.5) * 0.12 for p in rows]
             ys = [float(str(p["mean"])) for p in rows]
             low = [y - float(str(p["ci_low"])) if _ok(p["ci_low"]) else 0.0
                    for y, p in zip(ys, rows, strict=True)]
@@ -67,6 +67,11 @@ def index_chart(
             ax.errorbar(xs, ys, yerr=[low, high], color=colour, marker="o", capsize=3,
                         label=label, linewidth=1.5)
         ax.set_xticks(waves, [wave_labels.get(w, str(w)) for w in waves])
+        # half a wave of room on each side: one wave sits in the middle with P and C
+        # side by side (not at the edges), twelve waves keep their ticks readable
+        ax.set_xlim(min(waves) - 0.5, max(waves) + 0.5)
+        if len(waves) > 8:
+            ax.tick_params(axis="x", labelsize=8)
         ax.set_xlabel(t("wave"))
         ax.set_ylabel(t("index_axis"))
         ax.set_ylim(1, 10)

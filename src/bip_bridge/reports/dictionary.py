@@ -75,7 +75,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "grouping": ("string", "The period property the rows are grouped by (parallel, combo, "
                  "continuous, caseworker_changed, belief_start, ...)."),
     "group": ("string", "The value of the grouping for this row."),
-    "n": ("integer", "Number of periods (or participants) in the cell; blank when suppressed."),
+    "n": ("integer", "Number of periods (or participants) in the cell; blank when the cell is "
+          "suppressed (fewer distinct participants than min_cell, or complementary)."),
     "mean": ("number", "Mean of the measure; blank when suppressed."),
     "sd": ("number", "Standard deviation (n - 1 in the denominator); blank when suppressed."),
     "ci_low": ("number", "Lower end of the 95 % confidence interval: "
@@ -89,8 +90,16 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "share_declined": ("number", "Share (0-1) of the cell whose change is < 0; blank when "
                        "suppressed."),
     "share": ("number", "Share (0-1); blank when suppressed."),
-    "suppressed": ("boolean", "True when the cell has fewer people than the minimum cell size: "
-                   "its statistics and n are then blank."),
+    "suppressed": ("boolean", "True when a value of the row is blank by the small-cell rule; "
+                   "suppression_reason says why."),
+    "suppression_reason": ("string", "Why values of the row are blank, '+'-joined: 'cell' (fewer "
+                           "distinct participants than [privacy] min_cell: n and every "
+                           "statistic blank); 'count' (a share's count, or n minus it, is 1 to "
+                           "min_count - 1: that share blank; 0 and n are published); "
+                           "'complementary' (blanked so that no other blank value can be "
+                           "recomputed from the published cells of the grouping and the 'all' "
+                           "row, or of the wave rows and the all-waves row). Empty when nothing "
+                           "is blank."),
     "kind": ("string", "Kind of finding."),
     "issue": ("string", "Kind of finding."),
     "finding": ("string", "Kind of finding."),

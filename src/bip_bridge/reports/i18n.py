@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from bip_bridge.model import LANGUAGES
+from bip_bridge.reports.i18n_report import REPORT_TEXTS
 
 TEXTS: dict[str, dict[str, str]] = {
     # --- report: frame
@@ -27,19 +28,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "sv": "Deltagare med minst ett svar",
         "da": "Deltagere med mindst ét svar",
         "en": "Participants with at least one response",
-    },
-    "periods_total": {
-        "sv": "Perioder med förändringsvärde",
-        "da": "Perioder med ændringsværdi",
-        "en": "Periods with a change value",
-    },
-    "small_cell_note": {
-        "sv": "Celler med färre än {min_cell} personer visas inte (–), för att skydda "
-              "deltagarnas integritet.",
-        "da": "Celler med færre end {min_cell} personer vises ikke (–) af hensyn til "
-              "deltagernes privatliv.",
-        "en": "Cells with fewer than {min_cell} people are not shown (–), to protect the "
-              "participants' privacy.",
     },
     "contents": {"sv": "Innehåll", "da": "Indhold", "en": "Contents"},
     # --- sections
@@ -182,21 +170,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "all_waves": {"sv": "alla mättillfällen", "da": "alle målinger", "en": "all waves"},
     "no": {"sv": "nej", "da": "nej", "en": "no"},
     # outcomes / quality
-    "outcomes_intro": {
-        "sv": "Utfall per grupp enligt beräkningen (se docs/metrics.md).",
-        "da": "Udfald pr. gruppe ifølge beregningen (se docs/metrics.md).",
-        "en": "Outcomes per group as computed (see docs/metrics.md).",
-    },
-    "quality_intro": {
-        "sv": "Avvikelser som hittades i svaren. De påverkar inte beräkningen utöver det "
-              "som står i metodavsnittet.",
-        "da": "Afvigelser fundet i svarene. De påvirker ikke beregningen ud over det, der "
-              "står i metodeafsnittet.",
-        "en": "Irregularities found in the responses. They do not affect the computation "
-              "beyond what the method section says.",
-    },
-    "quality_none": {"sv": "Inga avvikelser hittades.", "da": "Ingen afvigelser fundet.",
-                     "en": "No irregularities were found."},
     "quality_count": {"sv": "Antal per typ", "da": "Antal pr. type", "en": "Count per kind"},
     "kind": {"sv": "Typ", "da": "Type", "en": "Kind"},
     # data-quality kinds (metrics.data_quality "kind" codes)
@@ -230,23 +203,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "response_id": {"sv": "Svars-id", "da": "Svar-id", "en": "Response id"},
     "sid": {"sv": "Enkät-id", "da": "Spørgeskema-id", "en": "Survey id"},
     "count": {"sv": "Antal", "da": "Antal", "en": "Count"},
-    "method_text": {
-        "sv": "Bara fullständiga svar räknas. Deltagarindex P är medelvärdet av besvarade "
-              "deltagarfrågor (minst {p_min} av {p_count}); handledarindex C medelvärdet av "
-              "besvarade handledarfrågor utom tilltron (minst {c_min} av {c_count}). "
-              "Förändring räknas bara mellan på varandra följande mättillfällen. "
-              "Konfidensintervall: medelvärde ± t(0,975; n−1)·s/√n.",
-        "da": "Kun fuldstændige svar tælles. Deltagerindeks P er gennemsnittet af besvarede "
-              "deltagerspørgsmål (mindst {p_min} af {p_count}); sagsbehandlerindeks C "
-              "gennemsnittet af besvarede sagsbehandlerspørgsmål undtagen troen (mindst "
-              "{c_min} af {c_count}). Ændring beregnes kun mellem på hinanden følgende "
-              "målinger. Konfidensinterval: gennemsnit ± t(0,975; n−1)·s/√n.",
-        "en": "Only complete responses count. The participant index P is the mean of the "
-              "answered participant items (at least {p_min} of {p_count}); the caseworker "
-              "index C the mean of the answered caseworker items except the belief item (at "
-              "least {c_min} of {c_count}). Changes are computed between consecutive waves "
-              "only. Confidence interval: mean ± t(0.975, n−1)·s/√n.",
-    },
     "footer": {
         "sv": "Skapad av bip-bridge {version}. Innehåller bara pseudonymer.",
         "da": "Lavet af bip-bridge {version}. Indeholder kun pseudonymer.",
@@ -390,6 +346,7 @@ CARD_TEXTS: dict[str, dict[str, str]] = {
 }
 
 TEXTS.update(CARD_TEXTS)
+TEXTS.update(REPORT_TEXTS)  # the report's own section (headline, data quality, method)
 
 MEASURE_KEYS = {
     "d_p": "d_p", "delta_p": "d_p", "dp": "d_p",
