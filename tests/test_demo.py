@@ -25,6 +25,9 @@ def test_demo_runs_the_whole_bridge(tmp_path: Path) -> None:
     assert (out / "bip-bridge.sqlite").is_file()
     assert result.responses["participant"] > 30 and result.responses["caseworker"] > 30
     assert result.mails["invitations"] >= 2 * 30
+    assert result.mails["digests"] >= 4  # caseworkers hear by one digest per run
+    mail = sorted((result.out_dir / "mail").glob("*.eml"))
+    assert len(mail) == result.mails["digests"] and b"Subject: BIP: " in mail[0].read_bytes()
     assert any("d_p" in line or "=" in line for line in result.recovered)
     # The configuration the demo wrote holds no secret.
     config = (out / "bip-bridge.toml").read_text(encoding="utf-8")

@@ -17,11 +17,13 @@ import contextlib
 import csv
 import io
 import logging
+import os
 import secrets
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +60,23 @@ class DemoResult:
     lines: list[str] = field(default_factory=list)
 
 
+class MailFolder:
+    """The demo's stand-in for an SMTP server: each caseworker digest becomes a file
+    ``mail/NNNN-<address>.eml`` (fictional names; owner-only all the same)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.count = 0
+
+    def send(self, message: EmailMessage) -> None:
+        self.folder.mkdir(mode=0o700, exist_ok=True)
+        self.count += 1
+        name = f"{self.count:04d}-{str(message['To']).replace('/', '_')}.eml"
+        fd = os.open(self.folder / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(message.as_bytes())
+
+
 class SimulatedClock:
     """The emulator's clock: the demo moves it forward a week at a time."""
 
@@ -88,9 +107,8 @@ def demo_settings(out_dir: Path, url: str, username: str, password: str) -> Sett
         "store": {"url": "sqlite:///bip-bridge.sqlite"},
         "privacy": {"min_cell": 5},
         "reports": {"out_dir": "reports", "language": "sv"},
-        # no SMTP server in the demo: LimeSurvey (the emulator) mails the caseworkers too
-        "waves": {"interval_months": 3, "reminder_days": [7, 14],
-                  "caseworker_email": "limesurvey"},
+        # caseworkers get one digest per run (written to mail/, the demo has no SMTP server)
+        "waves": {"interval_months": 3, "reminder_days": [7, 14]},
         "sync": {"page_size": 500, "pushback": True},
     }
     (out_dir / "bip-bridge.toml").write_text(_toml(config), encoding="utf-8")
@@ -295,6 +313,8 @@ def run_demo(
                 def same_client(_settings: Settings) -> Iterator[LimeSurveyAPI]:
                     yield api
 
+                digests = MailFolder(out_dir / "mail")
+
                 days = list(_weeks(start, today))
                 last_roster: bytes = b""
                 syncs = 0
@@ -307,16 +327,21 @@ def run_demo(
                         import_roster(api, engine, settings, templates, rows, today=day)
                         last_roster = data
                     if number % 4 == 0 or day == days[-1]:
-                        run_once(settings, client_factory=same_client, today=day)  # waves+sync+push
+                        run_once(settings, client_factory=same_client, today=day,  # waves+sync+push
+                                 digest_send=digests.send)
                         syncs += 1
                     else:
+                        from bip_bridge.outreach.digest import send_digests
                         from bip_bridge.waves import run_waves
 
                         run_waves(api, engine, settings, templates, today=day)
+                        send_digests(api, engine, settings, templates, today=day,
+                                     send=digests.send)
                     respondents.answer_invited(clock.now)
                     notify("simulating the year week by week", number, len(days))
                 clock.now = datetime.combine(today, datetime.min.time()).replace(hour=20)
-                final = run_once(settings, client_factory=same_client, today=today)
+                final = run_once(settings, client_factory=same_client, today=today,
+                                 digest_send=digests.send)
                 result_lines.extend(final.lines())
                 first_names = read_first_names(api, engine, templates)  # for the cards only
             notify("writing reports", 1, 1)
@@ -327,7 +352,8 @@ def run_demo(
             metrics = compute_from_store(engine, model, min_cell=settings.privacy.min_cell,
                                          min_count=settings.privacy.min_count)
             mails = {"invitations": sum(1 for m in server.outbox if m.kind == "invite"),
-                     "reminders": sum(1 for m in server.outbox if m.kind == "remind")}
+                     "reminders": sum(1 for m in server.outbox if m.kind == "remind"),
+                     "digests": digests.count}
         finally:
             engine.dispose()
     return DemoResult(

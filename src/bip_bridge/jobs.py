@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -103,8 +104,12 @@ def run_once(
     page_size: int | None = None,
     progress: SyncProgress | None = None,
     should_stop: Callable[[], bool] | None = None,
+    digest_send: Callable[[EmailMessage], None] | None = None,
 ) -> JobResult:
-    """One iteration under the lock (raises StateLocked when another one runs)."""
+    """One iteration under the lock (raises StateLocked when another one runs).
+
+    ``digest_send`` replaces the SMTP delivery of the caseworker digests (the demo writes
+    them to files)."""
     result = JobResult()
     day = today or date.today()
     factory = client_factory or _default_client
@@ -119,7 +124,7 @@ def run_once(
                     result.waves = run_waves(api, engine, settings, templates, today=day)
                     if settings.waves.caseworker_email == "digest":
                         result.digest = send_digests(api, engine, settings, templates,
-                                                     today=day)
+                                                     today=day, send=digest_send)
                 result.sync = run_sync(
                     api, engine, page_size=page_size or settings.sync.page_size,
                     full_refresh=full_refresh, progress=progress,

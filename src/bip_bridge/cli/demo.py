@@ -56,7 +56,8 @@ def command(app: AppContext, out_dir: Path, participants: int, months: int, seed
     echo(f"  {result.participants} participants; responses: "
          f"{result.responses['participant']} participant, {result.responses['caseworker']} "
          f"caseworker; e-mails: {result.mails['invitations']} invitations, "
-         f"{result.mails['reminders']} reminders")
+         f"{result.mails['reminders']} reminders (LimeSurvey), "
+         f"{result.mails.get('digests', 0)} caseworker digests")
     echo("")
     echo(describe_truth(result.truth))
     echo("Recovered from the synthetic LimeSurvey data (mean change of the participant index "
@@ -67,6 +68,7 @@ def command(app: AppContext, out_dir: Path, participants: int, months: int, seed
     echo("Where to look:")
     echo(f"  HTML report:        {result.report_dir / 'report.html'}")
     echo(f"  progression cards:  {result.report_dir / 'cards'}")
+    echo(f"  caseworker digests: {result.out_dir / 'mail'}")
     echo(f"  analyst CSVs:       {result.report_dir}")
     echo(f"  store (SQLite):     {result.out_dir / 'bip-bridge.sqlite'}")
     echo(f"  configuration:      {result.out_dir / 'bip-bridge.toml'}")
