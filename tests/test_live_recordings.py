@@ -30,7 +30,7 @@ def result_of(name: str, step: str) -> Any:
 def test_both_recordings_hold_the_same_steps() -> None:
     steps = {name: [r["step"] for r in load_recording(name)] for name in SERVERS}
     assert steps["live-6.14"] == steps["live-5.6"]
-    assert len(steps["live-6.14"]) == 14
+    assert len(steps["live-6.14"]) == 15
     for name in SERVERS:
         text = "".join(json.dumps(r) for r in load_recording(name))
         assert "127.0.0.1" not in text and "password" not in text.lower().replace(
@@ -123,6 +123,20 @@ def test_the_sync_export_is_plain_rows(replay: Replay, name: str) -> None:
         (1, True, "PSEUDO1"), (2, False, "PSEUDO0")]
     assert list(rows[0])[:8] == ["id", "submitdate", "lastpage", "startlanguage", "seed",
                                  "token", "startdate", "datestamp"]
+
+
+@pytest.mark.parametrize("name", SERVERS)
+def test_a_null_conditions_parameter_is_never_sent(replay: Replay, name: str) -> None:
+    """An explicit null for list_participants' conditions is an HTTP 500 on PHP 8
+    (count(null)); the client leaves trailing nulls out so LimeSurvey uses its default."""
+    record = recording_step(name, "list_participants.null_conditions")
+    assert record["http_status"] == 500 and "count(): Argument #1" in record["response_text"]
+    replay.login()
+    replay.add(name, "list_participants.sent_remindercount")
+    with make_client() as client:
+        client.list_participants(1, attributes=["sent"])
+    sent = dict(zip(replay.sent_methods(), replay.sent_params(), strict=True))
+    assert sent["list_participants"][-1] == ["sent"]  # nothing after the attributes
 
 
 # --- the emulator against the same facts ---------------------------------------------------
