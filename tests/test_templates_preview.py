@@ -20,7 +20,9 @@ def test_every_page_question_answer_and_email_in_every_language() -> None:
         f"{kind}.{lang}.html" for kind in ("participant", "caseworker")
         for lang in ("sv", "da", "en")} | {
         f"email.{kind}.{what}.{lang}.html" for kind in ("participant", "caseworker")
-        for what in ("invite", "remind") for lang in ("sv", "da", "en")}
+        for what in ("invite", "remind") for lang in ("sv", "da", "en")} | {
+        f"{name}.{lang}.html" for name in ("email.caseworker.digest", "letter.participant")
+        for lang in ("sv", "da", "en")}
     assert set(pages) == expected
     for q in templates.questionnaires:
         for lang in q.languages:
@@ -59,10 +61,19 @@ def test_command_writes_the_folder(tmp_path: Path) -> None:
     out = tmp_path / "preview"
     result = CliRunner().invoke(main, ["templates", "preview", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "Wrote 19 preview page(s)" in result.output
+    assert "Wrote 25 preview page(s)" in result.output
     index = (out / "index.html").read_text(encoding="utf-8")
     links = re.findall(r'href="([^"]+)"', index)
-    assert len(links) == 18 and all((out / link).is_file() for link in links)
+    assert len(links) == 24 and all((out / link).is_file() for link in links)
     again = CliRunner().invoke(main, ["templates", "preview", "--out", str(out)])
     assert again.exit_code == 0
     assert sorted(p.name for p in out.iterdir()) == sorted(["index.html", *links])
+
+
+def test_digest_and_letter_are_in_the_preview() -> None:
+    pages = render_preview(load_templates())
+    digest = pages["email.caseworker.digest.sv.html"]
+    assert "Anna: första mätningen" in digest and "Omar: mätning 3" in digest
+    assert "token=abcdefgh" in digest
+    letter = pages["letter.participant.da.html"]
+    assert "Hej Anna!" in letter and "<svg" in letter  # the QR code

@@ -115,7 +115,8 @@ def preview(app: AppContext, out_dir: Path, template_dir: Path | None) -> None:
     as a respondent sees it (welcome page, one page per question group with every
     question, item and answer option, end page; what shows only from wave 1 on is
     marked), and every e-mail (invitation and reminder, to the participant and to the
-    caseworker) with sample values for the first name, the wave and the links.
+    caseworker) with sample values for the first name, the wave and the links; also the
+    caseworker digest bip-bridge sends and the participant letter with its QR code.
     OUT/index.html links them all. Needs no LimeSurvey and no configuration. Exit
     codes: 0 written; 65 a template is invalid; 73 OUT cannot be written.
     """

@@ -36,6 +36,9 @@ SAMPLE_WAVE = "1"
 SAMPLE_PREVIOUS = "7"
 SAMPLE_SURVEYURL = "https://limesurvey.example.org/index.php/123456?token=abcdefgh&lang={lang}"
 SAMPLE_OPTOUTURL = "https://limesurvey.example.org/index.php/optout/tokens/123456?token=abcdefgh"
+SAMPLE_RPC_URL = "https://limesurvey.example.org/index.php/admin/remotecontrol"
+SAMPLE_DUE = (2025, 3, 3)
+SAMPLE_ACCESS_CODES = ("abcdefgh", "ijklmnop")  # made-up LimeSurvey access codes
 
 # The words around the questions (LimeSurvey's buttons, the reviewer's notes).
 CHROME: dict[str, dict[str, str]] = {
@@ -77,6 +80,17 @@ CHROME: dict[str, dict[str, str]] = {
                        "en": "to the participant"},
     "to_caseworker": {"sv": "till handledaren", "da": "til sagsbehandleren",
                       "en": "to the caseworker"},
+    "digest": {"sv": "Samlat utskick från bip-bridge", "da": "Samlet e-mail fra bip-bridge",
+               "en": "Digest sent by bip-bridge"},
+    "letter": {"sv": "Brev med QR-kod", "da": "Brev med QR-kode", "en": "Letter with a QR code"},
+    "digest_note": {
+        "sv": "Standard: en e-post per handledare och körning, som vanlig text, med två "
+              "påhittade deltagare.",
+        "da": "Standard: én e-mail pr. sagsbehandler og kørsel, som almindelig tekst, med to "
+              "opdigtede deltagere.",
+        "en": "The default: one plain-text e-mail per caseworker and run, here with two "
+              "made-up participants.",
+    },
 }
 LANGUAGE_NAMES = {"sv": "Svenska", "da": "Dansk", "en": "English"}
 
@@ -197,10 +211,45 @@ def render_preview(templates: TemplateSet) -> dict[str, str]:
                     samples=chrome("samples", name=SAMPLE_FIRSTNAME, wave=SAMPLE_WAVE))
                 listed.append(PreviewPage(name, fill(mail["subject"][lang], lang), q.kind,
                                           lang, what))
+        out.update(_outreach_pages(env, lang, chrome, listed))
     out["index.html"] = env.get_template("index.html.j2").render(
         version=templates.version, languages=languages, names=LANGUAGE_NAMES,
         pages=listed, c=_chrome)
     return out
+
+
+def _outreach_pages(env: jinja2.Environment, lang: str, chrome: Any,
+                    listed: list[PreviewPage]) -> dict[str, str]:
+    """The caseworker digest (sent by bip-bridge over SMTP) and the participant letter,
+    with made-up people: the texts people get besides LimeSurvey's own e-mails."""
+    from datetime import date
+
+    from bip_bridge.outreach.digest import DigestItem, render_digest
+    from bip_bridge.outreach.letters import render_letter
+    from bip_bridge.tokens import LsToken
+
+    due = date(*SAMPLE_DUE)
+    items = [DigestItem(sid=654321, pseudonym="0" * 64, wave=0, due_on=due,
+                        caseworker_id="HL-017", tid=1, token=SAMPLE_ACCESS_CODES[0], op="invite"),
+             DigestItem(sid=654321, pseudonym="1" * 64, wave=2, due_on=due,
+                        caseworker_id="HL-017", tid=2, token=SAMPLE_ACCESS_CODES[1], op="remind",
+                        reminder=1)]
+    contacts = {i.tid: LsToken(tid=i.tid, token=i.token, pseudonym=i.pseudonym, wave=i.wave,
+                               caseworker_id="HL-017", firstname=name, lastname="",
+                               email="", language=lang, sent="N", remindersent="N",
+                               remindercount=0, completed=False)
+                for i, name in zip(items, (SAMPLE_FIRSTNAME, "Omar"), strict=True)}
+    subject, body = render_digest(items, contacts, language=lang, rpc_url=SAMPLE_RPC_URL,
+                                  interval_months=3)
+    name = f"email.caseworker.digest.{lang}.html"
+    pages = {name: env.get_template("digest.html.j2").render(
+        lang=lang, c=chrome, subject=subject, body=body, note=chrome("digest_note"))}
+    listed.append(PreviewPage(name, subject, "caseworker", lang, "digest"))
+    name = f"letter.participant.{lang}.html"
+    pages[name] = render_letter(name=SAMPLE_FIRSTNAME, language=lang, wave=1, due_on=due,
+                                link=SAMPLE_SURVEYURL.format(lang=lang), interval_months=3)
+    listed.append(PreviewPage(name, chrome("letter"), "participant", lang, "letter"))
+    return pages
 
 
 def write_preview(templates: TemplateSet, out_dir: Path) -> list[Path]:
