@@ -210,6 +210,11 @@ def record(out: Path) -> None:
                           "wrapped in an object keyed by its id)."):
                 client._call("export_responses", p, "json", None, "all", "code", "short",
                              1, 10, None)
+            with rec.step("export_responses_by_token.list",
+                          "Tokens given as a list: 6.14.0 exports that token's response; "
+                          "5.6.8 (whose parameter is one token string) silently exports "
+                          "none."):
+                client._call("export_responses_by_token", p, "json", ["rectoken0"])
             with rec.step("update_response.edit_not_allowed",
                           "The bridge's surveys have alloweditaftercompletion=N: then "
                           "update_response is refused for every response, incomplete "

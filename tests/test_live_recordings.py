@@ -30,7 +30,7 @@ def result_of(name: str, step: str) -> Any:
 def test_both_recordings_hold_the_same_steps() -> None:
     steps = {name: [r["step"] for r in load_recording(name)] for name in SERVERS}
     assert steps["live-6.14"] == steps["live-5.6"]
-    assert len(steps["live-6.14"]) == 15
+    assert len(steps["live-6.14"]) == 16
     for name in SERVERS:
         text = "".join(json.dumps(r) for r in load_recording(name))
         assert "127.0.0.1" not in text and "password" not in text.lower().replace(
@@ -137,6 +137,18 @@ def test_a_null_conditions_parameter_is_never_sent(replay: Replay, name: str) ->
         client.list_participants(1, attributes=["sent"])
     sent = dict(zip(replay.sent_methods(), replay.sent_params(), strict=True))
     assert sent["list_participants"][-1] == ["sent"]  # nothing after the attributes
+
+
+@pytest.mark.parametrize(("name", "found"), [("live-6.14", ["PSEUDO0"]), ("live-5.6", [])])
+def test_export_by_token_list_finds_nothing_on_5_6(replay: Replay, name: str,
+                                                   found: list[str]) -> None:
+    """The bridge does not call export_responses_by_token; whoever does must know that a
+    list of tokens silently matches nothing on 5.6.8."""
+    replay.login()
+    replay.add(name, "export_responses_by_token.list")
+    with make_client() as client:
+        rows = client.export_responses_by_token(1, ["rectoken0"])
+    assert [r["PSEUDO"] for r in rows] == found
 
 
 # --- the emulator against the same facts ---------------------------------------------------
