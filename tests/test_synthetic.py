@@ -99,3 +99,14 @@ def test_truth_is_described():
 def test_bad_sizes_are_refused():
     with pytest.raises(ValueError):
         generate_cohort(0, seed=1, start=date(2025, 1, 1), months=12, model=default_model())
+
+
+def test_a_cohort_whose_questionnaire_nobody_answered_still_gives_frames():
+    """Seed 2235 with one person leaves a questionnaire without rows (hypothesis found it:
+    np.char.replace fails on an empty array)."""
+    from bip_bridge.synthetic import generate_frames
+    from metrics_model import default_model
+
+    p, c = generate_frames(1, 4, seed=2235, model=default_model())
+    assert min(len(p), len(c)) == 0
+    assert "submitdate" in p.columns and "submitdate" in c.columns

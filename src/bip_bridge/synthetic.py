@@ -216,6 +216,15 @@ def _answer_columns(sim: _Simulated, model: MeasurementModel, rows: tuple[np.nda
     return out
 
 
+def _submit_texts(when: np.ndarray) -> np.ndarray:
+    """LimeSurvey's ``YYYY-MM-DD HH:MM:SS`` texts (np.char.replace fails on an empty array:
+    a questionnaire nobody answered)."""
+    if not len(when):
+        return np.empty(0, dtype=object)
+    return np.char.replace(
+        np.datetime_as_string(when, unit="s").astype(str), "T", " ").astype(object)
+
+
 def generate_frames(
     n_participants: int,
     waves: int,
@@ -249,8 +258,7 @@ def generate_frames(
         when = (enrolled[rows[0]] + (rows[1] * 91 * 86400).astype("timedelta64[s]")
                 + rng.integers(0, 21 * 86400, len(rows[0])).astype("timedelta64[s]"))
         columns: dict[str, Any] = {
-            "submitdate": np.char.replace(
-                np.datetime_as_string(when, unit="s").astype(str), "T", " ").astype(object),
+            "submitdate": _submit_texts(when),
             "token": None,
             model.pseudonym_question: pseudonyms[rows[0]],
             model.wave_question: _codes(rows[1].astype(float)),
