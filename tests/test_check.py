@@ -38,7 +38,8 @@ def restore_bip_bridge_logger() -> Iterator[None]:
 
 def write_config(tmp_path: Path, *, url: str = URL, extra: str = "") -> Path:
     path = tmp_path / "bip-bridge.toml"
-    path.write_text(
+    path.write_text(  # caseworkers mailed by LimeSurvey: no SMTP line (tests of it: outreach)
+        '[waves]\ncaseworker_email = "limesurvey"\n'
         f'[limesurvey]\nurl = "{url}"\nusername = "admin"\nretries = 0\n'
         f"[surveys]\nparticipant_sid = 845216\n{extra}",
         encoding="utf-8",

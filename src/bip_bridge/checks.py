@@ -136,7 +136,39 @@ _STAGE_OK = {
 
 
 def run_check(settings: Settings, client_factory: ClientFactory | None = None) -> CheckReport:
-    """Check the LimeSurvey connection and the configured surveys; never raises for them."""
+    """Check the LimeSurvey connection, the configured surveys and the SMTP server the
+    caseworker digests go through; never raises for them."""
+    report = _limesurvey_check(settings, client_factory)
+    smtp = smtp_result(settings)
+    return report if smtp is None else CheckReport((*report.results, smtp))
+
+
+def smtp_result(settings: Settings) -> CheckResult | None:
+    """The e-mail line: the server is reached, encrypts and takes the login (nothing is
+    sent); a WARN when the digests are due to go out but there is no [smtp]."""
+    smtp = settings.smtp
+    digest = settings.waves.caseworker_email == "digest"
+    if smtp is None or not smtp.host or not smtp.sender:
+        if not digest:
+            return None
+        return CheckResult(
+            "smtp", "WARN", "no [smtp] with host and sender: caseworkers are not told of their "
+            "assessments (caseworker_email = \"digest\")",
+            hint='Add [smtp] host and sender (docs/configuration.md), or set [waves] '
+                 'caseworker_email = "limesurvey".')
+    from bip_bridge.mailer import probe
+
+    try:
+        probe(smtp)
+    except BipBridgeError as err:
+        return _fail("smtp", err)
+    how = ", STARTTLS" if smtp.starttls else ", without encryption (starttls = false)"
+    login = ", login accepted" if smtp.username else ""
+    return CheckResult("smtp", "OK", f"{smtp.host}:{smtp.port} answers{how}{login} "
+                       "(nothing was sent)")
+
+
+def _limesurvey_check(settings: Settings, client_factory: ClientFactory | None) -> CheckReport:
     if client_factory is None:
         from bip_bridge.limesurvey import connect
 

@@ -11,11 +11,12 @@ inside the association, over a server that encrypts.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import mimetypes
 import smtplib
 import ssl
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -87,11 +88,9 @@ def send_bundle(
     return delivered
 
 
-def send_message(smtp: SmtpSettings, message: EmailMessage, *,
-                 timeout: float = 30.0) -> dict[str, tuple[int, bytes]]:
-    """Send one message over ``[smtp]`` (STARTTLS unless turned off, login when a user is
-    configured). Returns the recipients the server refused; raises MailError when the
-    server took nothing (so the caller knows the message was not sent)."""
+@contextlib.contextmanager
+def _session(smtp: SmtpSettings, timeout: float) -> Iterator[smtplib.SMTP]:
+    """A connected, greeted, encrypted (unless turned off) and logged-in SMTP session."""
     where = f"{smtp.host}:{smtp.port}"
     try:
         with smtplib.SMTP(smtp.host, smtp.port, timeout=timeout) as client:
@@ -107,7 +106,7 @@ def send_message(smtp: SmtpSettings, message: EmailMessage, *,
                 client.ehlo()
             if smtp.username:
                 client.login(smtp.username, smtp.password or "")
-            refused: dict[str, tuple[int, bytes]] = client.send_message(message)
+            yield client
     except smtplib.SMTPAuthenticationError as exc:
         raise MailError(f"The SMTP server {where} refused the login ({exc.smtp_code}); "
                         "nothing was sent.", host=smtp.host, port=smtp.port,
@@ -122,4 +121,20 @@ def send_message(smtp: SmtpSettings, message: EmailMessage, *,
                         f"{type(exc).__name__}: {exc}", host=smtp.host, port=smtp.port,
                         hint="Check [smtp] host and port, and that the server is reachable."
                         ) from None
+
+
+def send_message(smtp: SmtpSettings, message: EmailMessage, *,
+                 timeout: float = 30.0) -> dict[str, tuple[int, bytes]]:
+    """Send one message over ``[smtp]`` (STARTTLS unless turned off, login when a user is
+    configured). Returns the recipients the server refused; raises MailError when the
+    server took nothing (so the caller knows the message was not sent)."""
+    with _session(smtp, timeout) as client:
+        refused: dict[str, tuple[int, bytes]] = client.send_message(message)
     return refused
+
+
+def probe(smtp: SmtpSettings, *, timeout: float = 10.0) -> None:
+    """Connect, greet, STARTTLS and log in as a send would, then leave: sends nothing.
+    Raises MailError naming what failed (`bip-bridge check`)."""
+    with _session(smtp, timeout):
+        pass

@@ -35,12 +35,14 @@ def command(app: AppContext) -> None:
     "Fix:" line for each problem): whether the server answers, whether the RemoteControl
     JSON-RPC interface is on, whether the login works, the LimeSurvey version (readable by
     superadmins only), the read permissions bip-bridge relies on, and whether each survey
-    named in [surveys] or recorded in the store exists and can be read. Only read-only calls
-    are made (no answers are exported) and no store is created. The session key is released
-    at the end.
+    named in [surveys] or recorded in the store exists and can be read. Then the SMTP
+    server of [smtp], which the caseworker digests go through: reached, STARTTLS offered
+    (unless starttls = false), login accepted; no message is sent (a WARN when there is no
+    [smtp] while [waves] caseworker_email = "digest"). Only read-only calls are made (no
+    answers are exported) and no store is created. The session key is released at the end.
 
     Exit codes: 0 all OK (warnings allowed); otherwise the code of the first failure:
-    69 server unreachable, 77 login refused or locked out, 78 JSON-RPC off or a
+    69 server (LimeSurvey or SMTP) unreachable, 77 login refused or locked out, 78 JSON-RPC off or a
     configuration problem, 76 a call refused (missing permission), 66 a configured survey
     does not exist. See docs/exit-codes.md.
     """
