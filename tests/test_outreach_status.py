@@ -130,3 +130,15 @@ def test_status_cli_tables_and_json(world: dict[str, Any]) -> None:
     live = json.loads(cli(world, "status", "--json", "--live", "--today", day).output)
     assert stored["waves"][0]["answered_p"] == 0 and stored["live"] is False
     assert live["live"] is True and live["waves"][0]["answered_p"] == 1
+
+
+def test_status_on_an_unreadable_store_says_so(tmp_path: Path) -> None:
+    junk = tmp_path / "store.sqlite"
+    junk.write_bytes(b"this is not a database" * 100)
+    config = tmp_path / "bip-bridge.toml"
+    config.write_text('[limesurvey]\nurl = "http://127.0.0.1:1/index.php/admin/remotecontrol"\n'
+                      f'username = "u"\n[store]\nurl = "sqlite:///{junk}"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(config), "status"])
+    assert result.exit_code == 69, result.output
+    assert "Cannot read the store" in result.output
+    assert junk.read_bytes() == b"this is not a database" * 100

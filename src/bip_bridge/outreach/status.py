@@ -30,7 +30,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from bip_bridge.cohort import CASEWORKER, KINDS, PARTICIPANT
-from bip_bridge.errors import NotFound
+from bip_bridge.errors import NotFound, StoreError
 from bip_bridge.store import create_store_engine, safe_url, schema, sqlite_path
 from bip_bridge.wave_calendar import current_wave, due_date
 
@@ -192,9 +192,12 @@ def open_existing_store(url: str) -> sa.Engine:
     try:
         with engine.connect() as conn:
             ok = sa.inspect(conn).has_table("participants")
-    except sa.exc.SQLAlchemyError:
+    except sa.exc.SQLAlchemyError as exc:
         engine.dispose()
-        raise missing from None
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise StoreError(f"Cannot read the store {safe_url(url)}: {detail}",
+                         hint="Check [store] url, and that the database server runs (status "
+                              "only reads; it creates nothing).") from None
     if not ok:
         engine.dispose()
         raise missing
