@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
@@ -56,6 +58,9 @@ def compute_metrics(
     indices = indices_frame(joined, model)
     periods = periods_frame(joined, indices, model)
     interventions = interventions_frame(joined, model)
+    # the scores, the largest frame, need only the item arrays and each row's wave: the
+    # joined frame's other columns can go first
+    joined = dataclasses.replace(joined, frame=joined.frame[["wave"]])
     scores = scores_frame(joined, model)
     del joined
     return MetricsResult(

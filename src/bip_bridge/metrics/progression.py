@@ -153,10 +153,9 @@ def scores_frame(joined: Joined, model: MeasurementModel) -> pd.DataFrame:
     p_items, c_items = joined.p_items, joined.c_items
     n_p, n_c = p_items.shape[1], c_items.shape[1]
     n = len(joined.frame)
-    keep = np.empty((n, n_p + n_c), dtype=bool)
-    keep[:, :n_p] = joined.has_p[:, None]
-    keep[:, n_p:] = joined.has_c[:, None]
-    per_row = keep.sum(axis=1)  # a row's kept entries are contiguous in row-major order
+    # a row's kept entries (its P items if it has a P response, then its C items if it
+    # has a C response) are contiguous in row-major order
+    per_row = joined.has_p.astype(np.int64) * n_p + joined.has_c.astype(np.int64) * n_c
     ends = np.cumsum(per_row)
     n_rows = int(ends[-1]) if n else 0
     indicators = [*model.p_items, *c_codes(model)]
@@ -171,7 +170,10 @@ def scores_frame(joined: Joined, model: MeasurementModel) -> pd.DataFrame:
     for lo in range(0, n, _SCORE_ROWS_AT_A_TIME):
         hi = min(lo + _SCORE_ROWS_AT_A_TIME, n)
         start, stop = (int(ends[lo - 1]) if lo else 0), int(ends[hi - 1])
-        mask = keep[lo:hi].ravel()
+        keep = np.empty((hi - lo, n_p + n_c), dtype=bool)
+        keep[:, :n_p] = joined.has_p[lo:hi, None]
+        keep[:, n_p:] = joined.has_c[lo:hi, None]
+        mask = keep.ravel()
         items = np.hstack([p_items[lo:hi], c_items[lo:hi]])
         block[0, start:stop] = items.ravel()[mask]
         delta = np.full(items.shape, np.nan)  # change(): only after the previous wave
@@ -188,7 +190,8 @@ def scores_frame(joined: Joined, model: MeasurementModel) -> pd.DataFrame:
     out.insert(0, "pseudonym", pd.Series(pd.Categorical.from_codes(
         np.repeat(joined.pseudonym_codes.astype(np.int32), per_row),
         categories=joined.pseudonyms)))
-    out.insert(1, "wave", np.repeat(joined.frame["wave"].to_numpy(dtype="int64"), per_row))
+    wave = np.repeat(joined.frame["wave"].to_numpy(dtype="int64"), per_row)
+    out.insert(1, "wave", pd.Series(wave, copy=False))  # an ndarray would be copied
     out.insert(2, "respondent", pd.Series(pd.Categorical.from_codes(
         respondent, categories=pd.Index([PARTICIPANT, CASEWORKER], dtype="str"))))
     out.insert(3, "indicator", pd.Series(pd.Categorical.from_codes(
