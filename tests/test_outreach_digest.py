@@ -42,7 +42,7 @@ def test_one_digest_per_caseworker_never_twice(world: dict[str, Any]) -> None:
     assert "e-mail caseworker HL-017 one digest listing 2 assessment(s)" in dry.output
     assert "e-mail caseworker HL-018 one digest listing 1 assessment(s)" in dry.output
     assert inbox.messages == [] and server.outbox == []
-    result = cli(world, "waves", "--today", TODAY.isoformat(), day=TODAY)
+    result = cli(world, "waves", "--send-as-of", TODAY.isoformat(), day=TODAY)
     assert result.exit_code == 0, result.output
     assert "sent 2 e-mail(s) listing 3 assessment(s)" in result.output
     # LimeSurvey mailed the participants only
@@ -62,12 +62,12 @@ def test_one_digest_per_caseworker_never_twice(world: dict[str, Any]) -> None:
         link = f"{server.base_url}/index.php/{c_sid}?token={token}&lang=sv"
         assert link in text or link in body(sofie[0])
     # the second run, the same day: nothing new
-    again = cli(world, "waves", "--today", TODAY.isoformat(), day=TODAY)
+    again = cli(world, "waves", "--send-as-of", TODAY.isoformat(), day=TODAY)
     assert again.exit_code == 0 and "sent 0 e-mail(s)" in again.output
     assert len(inbox.messages) == 2
     # reminders 7 days on: one digest per caseworker, listed as reminders
     day = TODAY + timedelta(days=7)
-    assert cli(world, "waves", "--today", day.isoformat(), day=day).exit_code == 0
+    assert cli(world, "waves", "--send-as-of", day.isoformat(), day=day).exit_code == 0
     assert len(inbox.messages) == 4
     reminder = body(inbox.to("karin@example.org")[1])
     assert "Påminnelse" in reminder and "Anna" in reminder
@@ -164,7 +164,7 @@ def test_without_smtp_nobody_is_mailed_and_the_summary_says_how_to_fix(
     text = config.read_text(encoding="utf-8")
     config.write_text(text[:text.index("[smtp]")], encoding="utf-8")
     assert cli(world, "participants", "import", str(world["roster"])).exit_code == 0
-    result = cli(world, "waves", "--today", TODAY.isoformat(), day=TODAY)
+    result = cli(world, "waves", "--send-as-of", TODAY.isoformat(), day=TODAY)
     assert result.exit_code == 0
     assert "3 caseworker assessment(s) are due but no caseworker was told" in result.output
     assert 'caseworker_email = "limesurvey"' in result.output

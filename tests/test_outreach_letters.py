@@ -45,7 +45,7 @@ def test_letters_for_people_without_email(world: dict[str, Any]) -> None:
     _no_email_roster(world)
     assert cli(world, "participants", "import", str(world["roster"])).exit_code == 0
     _drop_email(world, "Mads")
-    assert cli(world, "waves", "--today", TODAY.isoformat(), day=TODAY).exit_code == 0
+    assert cli(world, "waves", "--send-as-of", TODAY.isoformat(), day=TODAY).exit_code == 0
     import json
     status = json.loads(cli(world, "status", "--json", "--today", TODAY.isoformat()).output)
     assert status["waves"][0]["invited_p"] == 2  # LimeSurvey mails nobody without an address
@@ -126,7 +126,7 @@ def test_qr_code_decodes_to_the_link() -> None:
 
 def test_erasure_removes_the_delivery_records(world: dict[str, Any]) -> None:
     assert cli(world, "participants", "import", str(world["roster"])).exit_code == 0
-    assert cli(world, "waves", "--today", TODAY.isoformat(), day=TODAY).exit_code == 0
+    assert cli(world, "waves", "--send-as-of", TODAY.isoformat(), day=TODAY).exit_code == 0
     assert cli(world, "letters", "--all", "--out", str(world["tmp"] / "l"),
                "--today", TODAY.isoformat()).exit_code == 0
     with world["engine"].connect() as conn:

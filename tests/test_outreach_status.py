@@ -101,7 +101,7 @@ def test_status_without_a_store_creates_nothing(tmp_path: Path,
 
 def test_status_cli_tables_and_json(world: dict[str, Any]) -> None:
     assert cli(world, "participants", "import", str(world["roster"])).exit_code == 0
-    assert cli(world, "waves", "--today", TODAY.isoformat(), day=TODAY).exit_code == 0
+    assert cli(world, "waves", "--send-as-of", TODAY.isoformat(), day=TODAY).exit_code == 0
     table = cli(world, "status", "--today", TODAY.isoformat())
     assert table.exit_code == 0, table.output
     assert "Waves on" in table.output and "HL-017" in table.output

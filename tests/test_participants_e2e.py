@@ -91,7 +91,7 @@ def test_import_waves_end_forget(world: dict[str, Any]) -> None:
 
     # reminders 7 and 14 days after the invitation; nothing twice
     for offset in range(1, 16):
-        assert cli(world, "waves", "--today", (TODAY + timedelta(days=offset)).isoformat(),
+        assert cli(world, "waves", "--send-as-of", (TODAY + timedelta(days=offset)).isoformat(),
                    day=TODAY + timedelta(days=offset)).exit_code == 0
     kinds = sorted(m.kind for m in server.outbox)
     assert kinds == ["invite"] * 4 + ["remind"] * 8
@@ -116,7 +116,7 @@ def test_store_holds_no_name_email_or_external_id(world: dict[str, Any]) -> None
     assert cli(world, "participants", "import", str(world["roster"])).exit_code == 0
     for offset in range(0, 370, 7):  # a year of waves, weekly runs
         day = TODAY + timedelta(days=offset)
-        assert cli(world, "waves", "--today", day.isoformat(), day=day).exit_code == 0
+        assert cli(world, "waves", "--send-as-of", day.isoformat(), day=day).exit_code == 0
     # a sync-like insertion: a response as LimeSurvey exports it (pseudonym, codes)
     from bip_bridge.store.schema import responses, sync_runs
     with engine.begin() as conn:
@@ -141,3 +141,19 @@ def test_store_holds_no_name_email_or_external_id(world: dict[str, Any]) -> None
 def server_tokens(world: dict[str, Any]) -> list[Any]:
     with world["engine"].connect() as conn:
         return list(conn.execute(sa.select(schema.tokens)))
+
+
+def test_waves_today_without_dry_run_sends_nothing(world: dict[str, Any]) -> None:
+    """Issue 13 case 3: `waves --today` a year ahead without --dry-run mailed everyone."""
+    server = world["server"]
+    assert cli(world, "participants", "import", str(world["roster"])).exit_code == 0
+    ahead = (TODAY + timedelta(days=365)).isoformat()
+    result = cli(world, "waves", "--today", ahead)
+    assert result.exit_code == 2, result.output
+    assert "--dry-run" in result.output and "--send-as-of" in result.output
+    assert server.outbox == []
+    preview = cli(world, "waves", "--dry-run", "--today", ahead)
+    assert preview.exit_code == 0 and "send invitation" in preview.output
+    assert server.outbox == []
+    assert cli(world, "waves", "--send-as-of", TODAY.isoformat()).exit_code == 0
+    assert len(server.outbox) >= 2

@@ -14,10 +14,16 @@ from bip_bridge.cli.context import AppContext, pass_app
               help="List what would be created and sent, one line per token; change nothing "
               "(reads LimeSurvey and the store only).")
 @click.option("--today", "today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Act as if today were this date (YYYY-MM-DD); for checking a schedule "
-              "with --dry-run. Default: the real date.")
+              help="Only with --dry-run: show what would be due on this date (YYYY-MM-DD). "
+              "Default: the real date.")
+@click.option("--send-as-of", "send_as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              default=None,
+              help="Create tokens and SEND the invitations and reminders that are due as if "
+              "today were this date (YYYY-MM-DD). Real e-mail goes out; preview first with "
+              "--dry-run --today DATE.")
 @pass_app
-def command(app: AppContext, dry_run: bool, today: datetime | None) -> None:
+def command(app: AppContext, dry_run: bool, today: datetime | None,
+            send_as_of: datetime | None) -> None:
     """Run the measurement waves for every enrolled participant.
 
     Wave 0 is due at enrolment, wave k at enrolment + k x [waves] interval_months
@@ -47,8 +53,17 @@ def command(app: AppContext, dry_run: bool, today: datetime | None) -> None:
     from bip_bridge.templates import load_templates
     from bip_bridge.waves import run_waves
 
+    if today is not None and not dry_run:
+        raise click.UsageError(
+            "--today only previews: use it with --dry-run. To send as if it were another "
+            "date, name it --send-as-of DATE (real e-mail goes out).")
+    if today is not None and send_as_of is not None:
+        raise click.UsageError("Give --today (with --dry-run) or --send-as-of, not both.")
+    if send_as_of is not None and dry_run:
+        today, send_as_of = send_as_of, None
+    when = today or send_as_of
     settings = app.settings
-    day = today.date() if today is not None else date.today()
+    day = when.date() if when is not None else date.today()
     templates = load_templates(settings.surveys.template_dir)
     with no_lock() if dry_run else mutation_lock(settings, command="waves"):
         engine = open_store(settings.store.url)
