@@ -136,3 +136,32 @@ def test_every_request_has_a_timeout(replay: Replay) -> None:
     result = [call.request.req_kwargs["timeout"]  # type: ignore[attr-defined]
               for call in replay.mock.calls]
     assert result == [(7.0, 7.0), (7.0, 7.0)]
+
+
+@pytest.mark.parametrize("fault", [
+    requests.exceptions.ReadTimeout("read timed out"),
+    requests.exceptions.ConnectionError("Connection aborted: RemoteDisconnected"),
+], ids=["read-timeout", "dropped"])
+def test_login_is_retried_like_every_read(replay: Replay, fault: Exception) -> None:
+    """Issue 13 case 4: a fault on the login aborted the run with 'may already have
+    carried it out'; the login changes no data and is safe to repeat."""
+    replay.add_raw(fault, method="get_session_key")
+    replay.add_raw(b"Bad gateway", status=502, content_type="text/plain",
+                   method="get_session_key")
+    replay.login()
+    replay.add("provision", "list_surveys.empty")
+    client = make_client()
+    assert client.list_surveys() == []
+    assert client.sleeps == [0.5, 1.0]
+
+
+def test_a_login_that_keeps_failing_does_not_speak_of_changes(replay: Replay) -> None:
+    for _ in range(2):
+        replay.add_raw(requests.exceptions.ReadTimeout("read timed out"),
+                       method="get_session_key")
+    client = make_client(retries=1)
+    with pytest.raises(LimeSurveyUnavailable) as info:
+        client.list_surveys()
+    text = f"{info.value} {info.value.hint}"
+    assert "carried it out" not in text and "whether the change was made" not in text
+    assert info.value.attempts == 2

@@ -106,7 +106,10 @@ _MINUTES = re.compile(r"(\d+)\s*min", re.IGNORECASE)
 # Methods that can be sent twice without changing the outcome. Only these are retried after
 # an error that may have happened *after* LimeSurvey received the request (read timeout,
 # dropped connection, 502/504): retrying add_response there could store a response twice.
+# The login is one of them: it changes no data (a refused password is an answer, never
+# retried; only transport faults are).
 IDEMPOTENT_METHODS = frozenset({
+    "get_session_key",
     "list_surveys", "get_survey_properties", "set_survey_properties",
     "get_language_properties", "list_groups", "list_questions", "get_question_properties",
     "get_fieldmap", "get_summary", "list_participants", "get_participant_properties",
