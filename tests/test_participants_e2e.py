@@ -157,3 +157,95 @@ def test_waves_today_without_dry_run_sends_nothing(world: dict[str, Any]) -> Non
     assert server.outbox == []
     assert cli(world, "waves", "--send-as-of", TODAY.isoformat()).exit_code == 0
     assert len(server.outbox) >= 2
+
+
+def _ls_client(world: dict[str, Any]) -> Any:
+    from bip_bridge.limesurvey import LimeSurveyClient
+
+    return LimeSurveyClient(world["server"].url, EMULATOR_USER, EMULATOR_PASSWORD, timeout=10,
+                            retries=1)
+
+
+def _columns(client: Any, sid: int) -> dict[str, str]:
+    return {f["title"]: key for key, f in client.get_fieldmap(sid).items()
+            if f.get("title") in ("PSEUDO", "WAVE") and not f.get("aid")}
+
+
+def _carrying(client: Any, sid: int, pseudonym: str, tokens: set[str]) -> list[int]:
+    """Response ids in a LimeSurvey export of ``sid`` that carry the person."""
+    return [int(r["id"]) for r in client.export_responses(sid)
+            if r.get("PSEUDO") == pseudonym or r.get("token") in tokens]
+
+
+def test_erasure_holds(world: dict[str, Any]) -> None:
+    """Issue 13 case 2: forget removes every response carrying the pseudonym (by token and
+    by the PSEUDO column, never synced ones too), says what it removed, and neither
+    sync nor a re-import brings the person back unless re-enrolled."""
+    from bip_bridge.pseudonyms import pseudonymise
+    from bip_bridge.store.queries import active_surveys
+
+    assert cli(world, "participants", "import", str(world["roster"])).exit_code == 0
+    assert cli(world, "waves", "--send-as-of", TODAY.isoformat(), day=TODAY).exit_code == 0
+    anna = pseudonymise(ROWS[0][0], KEY.encode())
+    sids = dict(active_surveys(world["engine"]))
+    tokens = {r.token for r in server_tokens(world) if r.pseudonym == anna}
+    token_p = next(r.token for r in server_tokens(world)
+                   if r.pseudonym == anna and r.kind == "participant")
+    client = _ls_client(world)
+    try:
+        p_cols, c_cols = _columns(client, sids["participant"]), _columns(client, sids["caseworker"])
+        client.add_response(sids["participant"], {"token": token_p, p_cols["PSEUDO"]: anna,
+                                                  p_cols["WAVE"]: "0"})
+        client.add_response(sids["participant"], {p_cols["PSEUDO"]: anna, p_cols["WAVE"]: "0"})
+        client.add_response(sids["caseworker"], {c_cols["PSEUDO"]: anna, c_cols["WAVE"]: "0"})
+        other = client.add_response(sids["participant"], {p_cols["PSEUDO"]: "f" * 64,
+                                                          p_cols["WAVE"]: "0"})
+        # a report folder written before the erasure
+        card = world["tmp"] / "reports" / "2026-11-30" / "cards" / "HL-017" / f"{anna[:12]}.html"
+        card.parent.mkdir(parents=True)
+        card.write_text("<p>card</p>", encoding="utf-8")
+
+        result = cli(world, "participants", "forget", ROWS[0][0], "--yes")
+        assert result.exit_code == 0, result.output
+        assert "1 found by token, 1 by the pseudonym column only" in result.output
+        assert "Erased: 3 response(s) and 2 token(s)" in result.output
+        assert str(card.parents[2]) in result.output  # the report folder that still holds her
+        for sid in sids.values():
+            assert _carrying(client, sid, anna, tokens) == []
+        assert [int(r["id"]) for r in client.export_responses(sids["participant"])] == [other]
+
+        again = cli(world, "participants", "forget", ROWS[0][0], "--yes")
+        assert again.exit_code == 0 and "already erased" in again.output
+
+        # a response entered by hand after the erasure: sync skips it and says so
+        client.add_response(sids["participant"], {p_cols["PSEUDO"]: anna, p_cols["WAVE"]: "1"})
+    finally:
+        client.close()
+    synced = cli(world, "sync")
+    assert synced.exit_code == 0, synced.output
+    assert "1 response(s) of erased people skipped" in synced.output
+    with world["engine"].connect() as conn:
+        stored = list(conn.execute(sa.select(schema.responses.c.pseudonym)))
+        people = [r.pseudonym for r in conn.execute(sa.select(schema.participants))]
+        marks = [tuple(r) for r in conn.execute(sa.select(schema.erased_people))]
+    assert anna not in {r.pseudonym for r in stored} and len(stored) == 1
+    assert anna not in people
+    assert len(marks) == 1 and anna not in str(marks)  # keyed: nothing readable
+
+    refused = cli(world, "participants", "import", str(world["roster"]))
+    assert refused.exit_code == 65, refused.output
+    assert "line 2" in refused.output and "erased on request" in refused.output
+    assert "Anna" not in refused.output
+    back = cli(world, "participants", "import", str(world["roster"]), "--re-enrol", ROWS[0][0])
+    assert back.exit_code == 0 and "1 enrolled" in back.output, back.output
+
+
+def test_forget_refuses_a_wrong_check_digit(world: dict[str, Any]) -> None:
+    """Issue 13 case 9: forget with a wrong check digit reported success."""
+    assert cli(world, "participants", "import", str(world["roster"])).exit_code == 0
+    result = cli(world, "participants", "forget", "19121212-1213", "--yes")
+    assert result.exit_code == 65, result.output
+    assert "check digit" in result.output
+    with world["engine"].connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(schema.participants)
+                            ).scalar() == 2

@@ -86,11 +86,11 @@ def test_every_problem_is_listed_by_line() -> None:
         ("ROSTER.csv line 13", "enrolled_on '2026-02-30' is not a date"),
         ("ROSTER.csv line 14", "4 fields instead of 7"),
         ("ROSTER.csv line 15", "first_name is missing"),
-        ("ROSTER.csv line 15", "caseworker_id 'kberg' looks like a name, not a code"),
-        ("ROSTER.csv line 16",
-         "external_id is not a valid personnummer: the birth date 991301 (YYMMDD) does not exist"),
+        ("ROSTER.csv line 15", "caseworker_id looks like a name, not a code"),
+        ("ROSTER.csv line 16", "external_id is not a valid personnummer: the birth date (the "
+         "first 6 or 8 digits) does not exist"),
         ("ROSTER.csv line 9", "external_id duplicates line 2"),
-        ("ROSTER.csv line 10", "caseworker_id 'Karin Berg' looks like a name, not a code"),
+        ("ROSTER.csv line 10", "caseworker_id looks like a name, not a code"),
     ]
     assert sorted(result) == sorted(expected)
 
@@ -130,3 +130,25 @@ def test_row_repr_holds_no_personal_data() -> None:
     text = repr(rows)
     for secret in (PNR_A, "Anna", "anna@example.org", "karin@example.org"):
         assert secret not in text
+
+
+@pytest.mark.parametrize("mangled", ["1,97001E+11", "1.97001E+11", "1,97E+11", "2e+11"])
+def test_an_id_a_spreadsheet_turned_into_a_number_is_refused(mangled: str) -> None:
+    """Issue 13 case 9: `1,97001E+11` was accepted as an id (digits lost)."""
+    data = roster(f'"{mangled}",A,a@example.org,sv,2026-01-01,CW1,k@example.org')
+    [problem] = problems(data)
+    assert problem.where == "ROSTER.csv line 2"
+    assert "spreadsheet" in problem.what and "Text" in problem.expected
+
+
+def test_problems_never_echo_personal_values() -> None:
+    """Issue 13 case 6: roster errors echoed names and birth dates."""
+    data = roster("991301-1234,Sigrid,sigrid@example.org,sv,2026-01-31,HL-018,s@example.org",
+                  "X-5,Ida,ida@example.org,sv,2026-01-31,Karin Berg,karin@example.org",
+                  "X-6,Åsa,not-an-address,sv,2026-01-31,HL-018,s@example.org")
+    with pytest.raises(DataInvalid) as info:
+        parse_roster(data, today=TODAY)
+    text = f"{info.value} {info.value.hint}"
+    for value in ("991301", "Sigrid", "Karin Berg", "Åsa", "not-an-address", "X-5", "X-6"):
+        assert value not in text, value
+    assert "line 2" in text and "line 3" in text and "line 4" in text

@@ -170,6 +170,10 @@ class FakeLimeSurvey:
         survey.responses[rid] = {"id": rid, **response}
         return rid
 
+    def export_responses(self, sid: int, **_: Any) -> list[dict[str, Any]]:
+        self.calls.append(("export_responses", 1))
+        return [dict(r) for _, r in sorted(self._survey(sid).responses.items())]
+
     def get_response_ids(self, sid: int, token: str) -> list[int]:
         self.calls.append(("get_response_ids", 1))
         return [rid for rid, r in self._survey(sid).responses.items() if r.get("token") == token]

@@ -33,6 +33,7 @@ from typing import Any
 
 from bip_bridge.api import LimeSurveyAPI
 from bip_bridge.config import Settings
+from bip_bridge.erasure import forgotten_predicate
 from bip_bridge.errors import LimeSurveyUnavailable, StateLocked
 from bip_bridge.locking import mutation_lock
 from bip_bridge.outreach.digest import send_digests
@@ -128,7 +129,8 @@ def run_once(
                 result.sync = run_sync(
                     api, engine, page_size=page_size or settings.sync.page_size,
                     full_refresh=full_refresh, progress=progress,
-                    model=templates.model, should_stop=stop)
+                    model=templates.model, should_stop=stop,
+                    forgotten=forgotten_predicate(engine, settings.privacy.pseudonym_key))
                 if result.sync.status != "ok":
                     return result
                 if settings.sync.pushback:

@@ -13,7 +13,7 @@ participation (docs/participants.md).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -30,7 +30,14 @@ from bip_bridge.cohort import (
     load_state,
 )
 from bip_bridge.config import Settings
-from bip_bridge.errors import DataInvalid, NotFound, Problem
+from bip_bridge.erasure import erased_marks, erasure_mark
+from bip_bridge.errors import (
+    DataInvalid,
+    LimeSurveyError,
+    LimeSurveyUnavailable,
+    NotFound,
+    Problem,
+)
 from bip_bridge.pseudonyms import pseudonymise
 from bip_bridge.roster import RosterRow
 from bip_bridge.store import schema
@@ -131,13 +138,15 @@ class ImportReport:
     unchanged: int = 0
     tokens_created: int = 0
     contacts_updated: int = 0
+    re_enrolled: int = 0
     dry_run: bool = False
     lines: list[str] = field(default_factory=list)
 
 
 def import_roster(api: LimeSurveyAPI | None, engine: sa.Engine, settings: Settings,
                   templates: Any, rows: Sequence[RosterRow], *, today: date,
-                  dry_run: bool = False, source: str = "roster.csv") -> ImportReport:
+                  dry_run: bool = False, source: str = "roster.csv",
+                  re_enrol: Collection[str] = ()) -> ImportReport:
     """Enrol the roster's people (see docs/participants.md).
 
     New people get a store row (pseudonym, language, enrolment date, caseworker code)
@@ -146,12 +155,30 @@ def import_roster(api: LimeSurveyAPI | None, engine: sa.Engine, settings: Settin
     from the next wave on and written to that wave's caseworker token at once; changed
     contact data is written onto their latest tokens. Re-importing the same roster
     changes nothing.
+
+    People erased with ``participants forget`` are refused (the whole file, nothing
+    written) unless their pseudonym is in ``re_enrol`` (new consent given). LimeSurvey
+    is asked first, before the store is touched; if it stops answering half-way, the
+    people it holds no token for are taken out of the store again and the error says
+    who is enrolled and who is not.
     """
     key = settings.require_pseudonym_key()
     with engine.connect() as conn:
         existing = load_participants(conn)
+        marks = erased_marks(conn)
     plan = plan_import(rows, existing, key=key, today=today,
                        interval_months=settings.waves.interval_months, source=source)
+    erased = [e for e in plan.new
+              if erasure_mark(key, e.pseudonym) in marks and e.pseudonym not in re_enrol]
+    if erased:
+        raise DataInvalid(
+            f"{source}: {len(erased)} person(s) were erased on request (participants "
+            "forget); nothing was written.",
+            [Problem(f"{source} line {e.row.line}", "this person was erased on request",
+                     "remove the line, or after new consent: --re-enrol with their id")
+             for e in erased], source=source,
+            hint="An erasure is final: a person is enrolled again only after giving consent "
+            "again, with `participants import ROSTER --re-enrol ID`.")
     if plan.conflicts:
         raise DataInvalid(f"{source} conflicts with the store in {len(plan.conflicts)} place(s); "
                           "nothing was written.", plan.conflicts, source=source,
@@ -169,11 +196,18 @@ def import_roster(api: LimeSurveyAPI | None, engine: sa.Engine, settings: Settin
         raise ValueError("import_roster needs a LimeSurvey connection unless dry_run")
     # The tokens need both surveys: without them, refuse before the store is touched
     # (otherwise people would be enrolled in the store with nowhere to be asked).
-    active_surveys(engine, settings)
+    sids = active_surveys(engine, settings)
+    for sid in sids.values():  # LimeSurvey answers (login, both token tables): else no write
+        api.list_participants(sid, start=0, limit=1)
 
     now = now_on(today)
     p, a = schema.participants, schema.caseworker_assignments
     with engine.begin() as conn:
+        lifted = sorted({e.pseudonym for e in plan.new} & set(re_enrol))
+        if lifted:
+            conn.execute(sa.delete(schema.erased_people).where(
+                schema.erased_people.c.mark.in_([erasure_mark(key, x) for x in lifted])))
+        report.re_enrolled = len(lifted)
         for e in plan.new:
             conn.execute(sa.insert(p).values(
                 pseudonym=e.pseudonym, language=e.row.language, enrolled_on=e.row.enrolled_on,
@@ -185,7 +219,17 @@ def import_roster(api: LimeSurveyAPI | None, engine: sa.Engine, settings: Settin
 
     # Contact data goes to LimeSurvey: current-wave tokens for everyone on the roster
     # who lacks them, the next wave's caseworker token for a changed caseworker.
-    result = apply_roster_contacts(api, engine, settings, templates, plan, today=today)
+    try:
+        result = apply_roster_contacts(api, engine, settings, templates, plan, today=today)
+    except LimeSurveyError as exc:
+        kept, undone = _roll_back_untokened(engine, [e.pseudonym for e in plan.new])
+        raise LimeSurveyUnavailable(
+            f"LimeSurvey stopped answering during the import ({exc}). Of the "
+            f"{len(plan.new)} new people, {kept} are enrolled with their tokens in "
+            f"LimeSurvey; {undone} were taken out of the store again (not enrolled).",
+            method=exc.method,
+            hint="Run the same import again when LimeSurvey answers: it enrols the rest "
+            "and creates the missing tokens, never twice.") from None
     report.tokens_created = result.tokens_created
     report.contacts_updated = result.contacts_updated
 
@@ -200,6 +244,23 @@ def import_roster(api: LimeSurveyAPI | None, engine: sa.Engine, settings: Settin
                                              caseworker_id=change.row.caseworker_id,
                                              recorded_at=now))
     return report
+
+
+def _roll_back_untokened(engine: sa.Engine, pseudonyms: Sequence[str]) -> tuple[int, int]:
+    """Take the people of this import that got no token in LimeSurvey out of the store
+    again; returns (kept, removed)."""
+    p, a, t = schema.participants, schema.caseworker_assignments, schema.tokens
+    removed = 0
+    with engine.begin() as conn:
+        for pseudonym in pseudonyms:
+            has_token = conn.execute(sa.select(t.c.tid).where(
+                t.c.pseudonym == pseudonym, t.c.tid.is_not(None)).limit(1)).first()
+            if has_token is not None:
+                continue
+            for table in (t, a, p):
+                conn.execute(sa.delete(table).where(table.c.pseudonym == pseudonym))
+            removed += 1
+    return len(pseudonyms) - removed, removed
 
 
 # --- the roster's contact data -------------------------------------------------------

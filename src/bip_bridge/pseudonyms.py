@@ -72,7 +72,7 @@ def normalise_personnummer(external_id: str, *, today: date | None = None) -> st
         if sep == "+":
             year -= 100
     if _birth_date(year, mm, dd) is None:
-        raise ValueError(f"the birth date {yymmdd} (YYMMDD) does not exist")
+        raise ValueError("the birth date (the first 6 or 8 digits) does not exist")
     if not luhn.is_valid(yymmdd + tail):
         raise ValueError("the check digit (last digit) is wrong")
     return f"{year:04d}{yymmdd[2:]}{tail}"
@@ -108,7 +108,33 @@ def pseudonymise(external_id: str, key: bytes, *, today: date | None = None) -> 
     return hmac.new(key, normalised.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def resolve_pseudonym(engine: sa.Engine, settings: Settings, *, external_id: str | None,
+# What a spreadsheet makes of a long number: 1,97001E+11 / 1.97001e+11 (digits lost).
+_SCIENTIFIC = re.compile(r"^[+-]?\d+([.,]\d+)?[eE][+-]?\d+$")
+MAX_ID_LENGTH = 64
+
+
+def external_id_problem(external_id: str, *, today: date | None = None) -> str | None:
+    """Why ``external_id`` cannot name a person, or None. Never quotes the id."""
+    text = unicodedata.normalize("NFKC", external_id).strip()
+    if not text:
+        return "external_id is missing"
+    if _SCIENTIFIC.match(text):
+        return ("external_id was turned into a number by a spreadsheet (like 1,97001E+11: "
+                "digits are lost)")
+    if looks_like_personnummer(text):
+        why = personnummer_problem(text, today=today)
+        if why:
+            return f"external_id is not a valid personnummer: {why}"
+    elif len(text) > MAX_ID_LENGTH:
+        return f"external_id is longer than {MAX_ID_LENGTH} characters"
+    return None
+
+
+ID_EXPECTED = ("a personnummer YYYYMMDD-NNNN with a correct check digit, or a short id; "
+               "format the column as Text in the spreadsheet")
+
+
+def resolve_pseudonym(engine: sa.Engine | None, settings: Settings, *, external_id: str | None,
                       pseudonym: str | None, today: date | None = None) -> str:
     """The pseudonym named on the command line (an external id, or ``--pseudonym``)."""
     if (external_id is None) == (pseudonym is None):
@@ -116,5 +142,16 @@ def resolve_pseudonym(engine: sa.Engine, settings: Settings, *, external_id: str
                           [Problem("command line", "give exactly one of ID or --pseudonym")])
     if pseudonym is None:
         assert external_id is not None
+        why = external_id_problem(external_id, today=today)
+        if why:
+            raise DataInvalid(f"The id given cannot be right: {why}.",
+                              [Problem("ID", why, ID_EXPECTED)],
+                              hint="Copy the id from the register (the roster's external_id "
+                              "column); nothing was changed.")
         pseudonym = pseudonymise(external_id, settings.require_pseudonym_key(), today=today)
-    return pseudonym.strip().lower()
+    text = pseudonym.strip().lower()
+    if not re.fullmatch(r"[0-9a-f]{64}", text):
+        raise DataInvalid("--pseudonym must be a whole pseudonym: 64 characters 0-9 and a-f.",
+                          [Problem("--pseudonym", "not 64 hexadecimal characters",
+                                   "the pseudonym as `participants list` shows it")])
+    return text

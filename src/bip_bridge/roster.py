@@ -17,11 +17,7 @@ from pathlib import Path
 
 from bip_bridge.config import LANGUAGES
 from bip_bridge.errors import DataInvalid, NotFound, Problem
-from bip_bridge.pseudonyms import (
-    looks_like_personnummer,
-    normalise_external_id,
-    personnummer_problem,
-)
+from bip_bridge.pseudonyms import ID_EXPECTED, external_id_problem, normalise_external_id
 
 ROSTER_COLUMNS: tuple[str, ...] = (
     "external_id", "first_name", "email", "language", "enrolled_on",
@@ -120,15 +116,9 @@ def parse_roster(data: bytes, *, today: date, source: str = "roster.csv") -> lis
 
         ext = values["external_id"]
         if ext:
-            if looks_like_personnummer(ext):
-                why = personnummer_problem(ext, today=today)
-                if why:
-                    row_problems.append(Problem(where, f"external_id is not a valid personnummer: "
-                                                f"{why}", "YYYYMMDD-NNNN with a correct check "
-                                                "digit"))
-            elif len(ext) > 64:
-                row_problems.append(Problem(where, "external_id is longer than 64 characters",
-                                            "a personnummer or a short id"))
+            why = external_id_problem(ext, today=today)
+            if why:
+                row_problems.append(Problem(where, why, ID_EXPECTED))
             key = normalise_external_id(ext, today=today)
             if key in seen_ids:
                 row_problems.append(Problem(where, f"external_id duplicates line {seen_ids[key]}",
@@ -164,7 +154,7 @@ def parse_roster(data: bytes, *, today: date, source: str = "roster.csv") -> lis
         cw = values["caseworker_id"]
         if cw and not _CASEWORKER_CODE.match(cw):
             row_problems.append(Problem(
-                where, f"caseworker_id {cw!r} looks like a name, not a code",
+                where, "caseworker_id looks like a name, not a code",
                 "a code of letters and digits with at least one digit, e.g. HL-017 "
                 "(caseworker ids are visible in survey pages and exports)"))
         cw_email = values["caseworker_email"].lower()

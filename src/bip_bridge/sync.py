@@ -68,6 +68,7 @@ class SurveySync:
     pages: int = 0
     api_calls: int = 0
     cursor: int = 0  # highest response id pulled
+    erased_skipped: int = 0  # responses of people erased with `participants forget`, not stored
     differences: list[int] = field(default_factory=list)  # full refresh: changed ids
 
 
@@ -83,7 +84,7 @@ class SyncSummary:
 
     def totals(self) -> dict[str, int]:
         keys = ("new", "updated", "completed", "still_incomplete", "deleted", "unchanged",
-                "pages", "api_calls")
+                "pages", "api_calls", "erased_skipped")
         return {k: sum(getattr(s, k) for s in self.surveys) for k in keys}
 
     def to_json(self) -> dict[str, Any]:
@@ -108,6 +109,9 @@ class SyncSummary:
                 f"  survey {s.sid} ({s.kind}): {s.new} new, {s.updated} updated "
                 f"({s.completed} completed), {s.still_incomplete} still incomplete, "
                 f"{s.deleted} deleted in LimeSurvey; {s.api_calls} API calls")
+            if s.erased_skipped:
+                out.append(f"    {s.erased_skipped} response(s) of erased people skipped "
+                           "(not stored; delete them in LimeSurvey with `participants forget`)")
             if self.full_refresh and s.differences:
                 more = "" if len(s.differences) < MAX_DIFFERENCES else " …"
                 ids = ", ".join(str(i) for i in s.differences)
@@ -422,8 +426,10 @@ class _SurveyRun:
 
     def __init__(self, api: LimeSurveyAPI, engine: sa.Engine, run_id: int, result: SurveySync,
                  *, page_size: int, codes: Codes, progress: SyncProgress | None,
-                 should_stop: Callable[[], bool]) -> None:
+                 should_stop: Callable[[], bool],
+                 forgotten: Callable[[str], bool] | None = None) -> None:
         self.api, self.engine, self.run_id, self.r = api, engine, run_id, result
+        self.forgotten = forgotten
         self.page_size, self.codes, self.progress = page_size, codes, progress
         self.should_stop = should_stop
         self.sid = result.sid
@@ -452,6 +458,15 @@ class _SurveyRun:
               ids: Collection[int] | None = None) -> None:
         """One page's transaction: read what is stored in its coverage, classify, write."""
         counts = PageCounts()
+        top = max((r["response_id"] for r in records), default=None)
+        if self.forgotten is not None:  # erased people never come back into the store
+            forgotten = self.forgotten
+            skipped = {r["response_id"] for r in records
+                       if r["pseudonym"] and forgotten(r["pseudonym"])}
+            if skipped:
+                self.r.erased_skipped += len(skipped)
+                records = [r for r in records if r["response_id"] not in skipped]
+                wanted = set(wanted) - skipped
 
         def decide(conn: sa.Connection) -> st.PageWrite:
             nonlocal counts
@@ -460,6 +475,8 @@ class _SurveyRun:
             else:
                 existing = st.read_ids(conn, self.sid, ids or ())
             write, counts = classify_page(records, existing, wanted)
+            if top is not None and (write.cursor is None or write.cursor < top):
+                write.cursor = top  # past the skipped responses too
             return write
 
         st.apply_page(self.bind, self.sid, self.run_id, decide)
@@ -597,11 +614,15 @@ def run_sync(
     progress: SyncProgress | None = None,
     model: MeasurementModel | None = None,
     should_stop: Callable[[], bool] | None = None,
+    forgotten: Callable[[str], bool] | None = None,
 ) -> SyncSummary:
     """Pull every survey of the store's ``surveys`` table; returns (and stores) the summary.
 
     ``should_stop`` is polled after each committed page: when it returns True the run
     ends there with status ``stopped`` (everything committed is consistent).
+    ``forgotten`` says whether a pseudonym belongs to an erased person
+    (:func:`bip_bridge.erasure.forgotten_predicate`): such responses are skipped and
+    counted, never stored.
     Errors propagate after the run is recorded as ``failed``.
     """
     if page_size < 1:
@@ -617,7 +638,8 @@ def run_sync(
             if progress is not None:
                 progress.survey_started(sid, kind)
             _SurveyRun(api, engine, run_id, result, page_size=page_size, codes=codes,
-                       progress=progress, should_stop=stop).run(full_refresh)
+                       progress=progress, should_stop=stop,
+                       forgotten=forgotten).run(full_refresh)
             _finish_survey(engine, result, progress)
             if stop():
                 raise _SyncStopped

@@ -28,8 +28,12 @@ def command() -> None:
 @click.option("--dry-run", is_flag=True,
               help="Validate the file and print what would change; write nothing and do not "
               "connect to LimeSurvey.")
+@click.option("--re-enrol", "re_enrol", multiple=True, metavar="ID",
+              help="Enrol this person again although they were erased with `participants "
+              "forget` (only after they gave consent again). Repeat for several people; each "
+              "must be on the roster.")
 @pass_app
-def import_(app: AppContext, roster: Path, dry_run: bool) -> None:
+def import_(app: AppContext, roster: Path, dry_run: bool, re_enrol: tuple[str, ...]) -> None:
     """Enrol the people in ROSTER (a CSV file).
 
     Header: external_id,first_name,email,language,enrolled_on,caseworker_id,
@@ -47,22 +51,33 @@ def import_(app: AppContext, roster: Path, dry_run: bool) -> None:
     changed e-mail address is written into LimeSurvey at once. Exit codes: 0 done;
     65 invalid roster or an enrolment date that differs from the stored one; 66 file
     not found or no active surveys; 75 another changing command holds the lock; 78 no
-    pseudonym key.
+    pseudonym key. A person erased with `participants forget` is refused (65) unless
+    named with --re-enrol. If LimeSurvey cannot be reached nothing is written; if it
+    stops answering half-way, the people without tokens are taken out of the store
+    again and the message says who is enrolled (69; run the import again).
     """
     from bip_bridge.locking import mutation_lock
     from bip_bridge.participants import import_roster
+    from bip_bridge.pseudonyms import pseudonymise, resolve_pseudonym
     from bip_bridge.roster import read_roster
     from bip_bridge.store import open_store
 
     settings = app.settings
     today = date.today()
     rows = read_roster(roster, today=today)
-    settings.require_pseudonym_key()
+    key = settings.require_pseudonym_key()
+    again: set[str] = set()
+    on_roster = {pseudonymise(r.external_id, key, today=today) for r in rows}
+    for given in re_enrol:
+        p = resolve_pseudonym(None, settings, external_id=given, pseudonym=None, today=today)
+        if p not in on_roster:
+            raise click.UsageError(f"--re-enrol names someone who is not on {roster.name}.")
+        again.add(p)
     engine = open_store(settings.store.url)
     try:
         if dry_run:
             report = import_roster(None, engine, settings, None, rows, today=today,
-                                   dry_run=True, source=roster.name)
+                                   dry_run=True, source=roster.name, re_enrol=again)
             for line in report.lines:
                 app.echo(line)
             app.echo(f"{roster.name}: {len(rows)} valid row(s). Nothing was changed.")
@@ -73,7 +88,7 @@ def import_(app: AppContext, roster: Path, dry_run: bool) -> None:
         templates = load_templates(settings.surveys.template_dir)
         with mutation_lock(settings, command="participants import"), connect(settings) as api:
             report = import_roster(api, engine, settings, templates, rows, today=today,
-                                   source=roster.name)
+                                   source=roster.name, re_enrol=again)
     finally:
         engine.dispose()
     app.echo(f"{roster.name}: {report.new} enrolled, {report.caseworker_changes} caseworker "
@@ -132,12 +147,18 @@ def forget(app: AppContext, external_id: str | None, pseudonym: str | None, yes:
     Deletes, in every survey bip-bridge knows, the person's responses and tokens in
     LimeSurvey, then every store row about them (participant, caseworker history,
     tokens, stored responses, push-back state), and logs in the store's erasure_log
-    that an erasure happened (counts and time only, no pseudonym or id). If it is cut
+    that an erasure happened (counts and time only, no pseudonym or id). Responses are
+    found by the person's tokens and by the pseudonym column (also ones entered by hand
+    or never synced), in both surveys. The store keeps a keyed mark (HMAC, nothing
+    readable) so that `participants import` refuses the person unless --re-enrol is
+    given and `sync` never brings their responses back. Lists the report and letter
+    folders that still hold files about the person. The ID is checked as in a roster
+    (a personnummer's check digit): a wrong one is refused (65). If it is cut
     off, run it again: it completes the erasure. Exit codes: 0 erased (or nothing was
     left); 75 another changing command holds the lock; 69/76/77 LimeSurvey
     unreachable, refusing or wrong credentials.
     """
-    from bip_bridge.erasure import forget_participant
+    from bip_bridge.erasure import folders_holding, forget_participant, letter_locations
     from bip_bridge.limesurvey import connect
     from bip_bridge.locking import mutation_lock
     from bip_bridge.pseudonyms import resolve_pseudonym
@@ -154,16 +175,30 @@ def forget(app: AppContext, external_id: str | None, pseudonym: str | None, yes:
                           abort=True)
         templates = load_templates(settings.surveys.template_dir)
         with mutation_lock(settings, command="participants forget"), connect(settings) as api:
+            letters = letter_locations(engine, p)
             report = forget_participant(api, engine, settings, p, templates=templates)
     finally:
         engine.dispose()
+    for line in report.lines():
+        app.echo(line)
     if report.anything:
         app.echo(f"Erased: {report.responses_removed} response(s) and {report.tokens_removed} "
-                 f"token(s) in LimeSurvey, {report.store_rows_removed} store row(s).")
+                 f"token(s) in LimeSurvey, {report.store_rows_removed} store row(s). "
+                 "Import and sync will not bring this person back.")
+    elif report.already_marked:
+        app.echo("This person was already erased; nothing about them was left.")
     else:
         app.echo("Nothing about this person was left to erase: no store row and no token or "
-                 "response in LimeSurvey. If you expected someone, check the id (and that "
+                 "response in LimeSurvey. Recorded as erased, so import and sync will not "
+                 "bring them in. If you expected someone, check the id (and that "
                  "BIP_BRIDGE_PSEUDONYM_KEY is the key used at import).")
+    roots = [settings.reports.out_dir, *{path.parent for path in letters}]
+    folders = folders_holding(p, roots)
+    if folders:
+        click.echo("These folders still hold files about this person (written before the "
+                   "erasure); delete them, or the files in them about this person:", err=True)
+        for folder in folders:
+            click.echo(f"  {folder}", err=True)
 
 
 @command.command("list")

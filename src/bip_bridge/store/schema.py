@@ -130,6 +130,15 @@ erasure_log = sa.Table(
     sa.Column("store_rows_removed", sa.Integer, nullable=False),
 )
 
+# Erased people: a keyed mark per person (HMAC-SHA256 of the pseudonym under the label
+# "erased", bip_bridge.erasure.erasure_mark), so import refuses them and sync skips their
+# responses. Nothing readable; without the key not even linkable to a pseudonym.
+erased_people = sa.Table(
+    "erased_people", metadata,
+    sa.Column("mark", sa.String(64), primary_key=True),
+    sa.Column("erased_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 # Named locks (one sync at a time).
 locks = sa.Table(
     "locks", metadata,
