@@ -11,6 +11,8 @@ from typing import Any
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bip_bridge.cli import main
 from bip_bridge.outreach.status import StatusFrames, compute_status
@@ -142,3 +144,49 @@ def test_status_on_an_unreadable_store_says_so(tmp_path: Path) -> None:
     assert result.exit_code == 69, result.output
     assert "Cannot read the store" in result.output
     assert junk.read_bytes() == b"this is not a database" * 100
+
+
+# --- invariants (hypothesis) ---------------------------------------------------------
+
+_people = st.lists(st.tuples(st.integers(0, 500), st.one_of(st.none(), st.integers(0, 600)),
+                             st.booleans(), st.booleans(), st.sampled_from(["CW1", "CW2"])),
+                   min_size=0, max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(people=_people, offset=st.integers(0, 700))
+def test_status_invariants(people: list[tuple[int, int | None, bool, bool, str]],
+                           offset: int) -> None:
+    start = date(2025, 1, 1)
+    today = start + timedelta(days=offset)
+    rows, assignments, tokens = [], [], []
+    for n, (enrol, end, invited, done, cw) in enumerate(people):
+        p = f"p{n:03d}"
+        enrolled = start + timedelta(days=enrol)
+        ended = None if end is None or end < enrol else start + timedelta(days=end)
+        rows.append((p, enrolled, ended))
+        assignments.append((p, 0, cw))
+        for wave in range(5):
+            due = enrolled + timedelta(days=91 * wave)
+            for kind in ("participant", "caseworker"):
+                tokens.append((p, wave, kind, cw, due, n * 10 + wave, f"t{p}{wave}{kind[0]}",
+                               1 if kind == "participant" else 2, invited, done and wave % 2 == 0))
+    result = compute_status(frames(
+        participants=pd.DataFrame(rows, columns=["pseudonym", "enrolled_on", "ended_on"]),
+        assignments=pd.DataFrame(assignments, columns=["pseudonym", "from_wave",
+                                                       "caseworker_id"]),
+        tokens=pd.DataFrame(tokens, columns=["pseudonym", "wave", "kind", "caseworker_id",
+                                             "due_on", "tid", "token", "sid", "invited",
+                                             "completed"]),
+        answered=pd.DataFrame([], columns=["pseudonym", "wave", "kind"])), today)
+    w = result.waves
+    for column in ("invited_p", "invited_c", "answered_p", "answered_c"):
+        assert (w[column] <= w["due"]).all()
+    assert ((w["rate_p"] >= 0) & (w["rate_p"] <= 1)).all()
+    assert w["due"].is_monotonic_decreasing  # nobody is due wave k+1 without wave k
+    cw = result.caseworkers
+    assert (cw["overdue"] <= cw["open"]).all()
+    active = sum(1 for _, enrolled, ended in rows if ended is None)
+    assert int(cw["participants"].sum()) == active
+    assert int(result.next_due["participants"].sum()) <= active
+    assert (result.next_due["due_on"] > today).all()
