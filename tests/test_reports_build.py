@@ -50,3 +50,4 @@ def test_report_command_end_to_end(tmp_path: Path, store_url: str, monkeypatch: 
                    for p in (folder / "cards").rglob("*.html") if p.name != "index.html")
     assert len(cards) == 8 and all(c.startswith("CW") for c in cards)
     assert {p.parent.name for p in (folder / "cards").rglob("index.html")} == set(cards)
+    assert "Progression cards: 8, with an index page per caseworker" in result.output

@@ -79,6 +79,12 @@ def command(app: AppContext, out_dir: Path | None, excel: bool | None,
     finally:
         engine.dispose()
     app.echo(f"Reports written to {folder}")
+    indexes = sorted((folder / "cards").glob("*/index.html"))
+    if indexes:
+        cards = sum(1 for p in (folder / "cards").glob("*/*.html") if p.name != "index.html")
+        app.echo(f"Progression cards: {cards}, with an index page per caseworker "
+                 f"({len(indexes)}) in {folder / 'cards'}/<caseworker id>/index.html; "
+                 "`bip-bridge participants card ID` prints one person's card.")
     if responses and not no_names and not names:
         app.echo("First names could not be read from LimeSurvey: the cards show the first 8 "
                  "characters of each pseudonym.")
