@@ -90,12 +90,20 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and value != value) or value is pd.NaT
 
 
-def _caseworker_at(assignments: pd.DataFrame, pseudonym: str, wave: int) -> str | None:
-    rows = assignments[(assignments["pseudonym"] == pseudonym)
-                       & (assignments["from_wave"] <= wave)]
-    if rows.empty:
-        return None
-    return str(rows.sort_values("from_wave").iloc[-1]["caseworker_id"])
+def _histories(assignments: pd.DataFrame) -> dict[str, list[tuple[int, str]]]:
+    """pseudonym -> [(from_wave, caseworker id)] sorted by wave, in one pass."""
+    out: dict[str, list[tuple[int, str]]] = {}
+    for r in _records(assignments):
+        out.setdefault(str(r["pseudonym"]), []).append((int(r["from_wave"]),
+                                                        str(r["caseworker_id"])))
+    for history in out.values():
+        history.sort()
+    return out
+
+
+def _caseworker_at(history: list[tuple[int, str]], wave: int) -> str | None:
+    found = [cw for from_wave, cw in history if from_wave <= wave]
+    return found[-1] if found else None
 
 
 def compute_status(frames: StatusFrames, today: date, *, interval_months: int = 3,
@@ -117,6 +125,7 @@ def compute_status(frames: StatusFrames, today: date, *, interval_months: int = 
         tok = token_by.get((kind, pseudonym, wave))
         return bool(tok is not None and tok["invited"])
 
+    histories = _histories(frames.assignments)
     per_wave: dict[int, dict[str, int]] = {}
     grace = timedelta(days=max(reminder_days, default=14))
     cw_rows: dict[str, dict[str, int]] = {}
@@ -138,7 +147,7 @@ def compute_status(frames: StatusFrames, today: date, *, interval_months: int = 
                 counts[f"answered_{suffix}"] += is_answered(kind, p, k)
         if ended is not None:
             continue
-        cw_now = _caseworker_at(frames.assignments, p, max(last, 0))
+        cw_now = _caseworker_at(histories.get(p, []), max(last, 0))
         if cw_now is not None:
             row = cw_rows.setdefault(cw_now, {"participants": 0, "open": 0, "overdue": 0})
             row["participants"] += 1
