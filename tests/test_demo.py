@@ -29,6 +29,10 @@ def test_demo_runs_the_whole_bridge(tmp_path: Path) -> None:
     mail = sorted((result.out_dir / "mail").glob("*.eml"))
     assert len(mail) == result.mails["digests"] and b"Subject: BIP: " in mail[0].read_bytes()
     assert any("d_p" in line or "=" in line for line in result.recovered)
+    # the adjusted difference stands next to each raw mean (or says why there is none)
+    assert "adjusted difference" in result.recovered[0]
+    assert any(("reference group" in line or "too few for the model" in line or " vs " in line)
+               and "n=" in line for line in result.recovered[1:])
     # The configuration the demo wrote holds no secret.
     config = (out / "bip-bridge.toml").read_text(encoding="utf-8")
     assert "password" not in config.lower()

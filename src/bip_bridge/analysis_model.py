@@ -1,8 +1,9 @@
 """An optional model for analysts: a linear mixed model of ΔP on the period conditions.
 
 ΔP ~ parallel + combo + continuous + caseworker_changed + belief_start, with a random
-intercept per participant (statsmodels MixedLM, REML). Needs the ``analysis`` extra
-(``pip install 'bip-bridge[analysis]'``).
+intercept per participant (statsmodels MixedLM, REML). statsmodels is a core
+dependency (the report's adjusted differences, :mod:`bip_bridge.metrics.adjusted`, need it);
+the error below only guards a broken install.
 
 The coefficients describe associations in the association's own data. Interventions
 were not assigned at random: people who got a job-oriented intervention may differ

@@ -35,6 +35,7 @@ from dateutil.relativedelta import relativedelta
 from bip_bridge.api import LimeSurveyAPI
 from bip_bridge.config import Settings, settings_from_mapping
 from bip_bridge.errors import ConfigError
+from bip_bridge.model import MeasurementModel
 from bip_bridge.store import schema
 
 log = logging.getLogger(__name__)
@@ -244,17 +245,44 @@ def _weeks(start: date, end: date) -> Iterator[date]:
         day += timedelta(days=7)
 
 
-def recovered_effects(cohort_table: pd.DataFrame) -> list[str]:
-    """Mean ΔP per group of each grouping with its 95 % interval (what the report shows)."""
-    lines = []
-    rows = cohort_table[cohort_table["measure"].astype(str) == "d_p"]
+def recovered_effects(metrics: Any, model: MeasurementModel, *, min_cell: int = 5
+                      ) -> list[str]:
+    """Per group of each grouping: the raw mean ΔP with its 95 % interval and, next to it,
+    the difference from the grouping's reference group adjusted for the baseline index and
+    the wave (mixed model; what the report shows), from the published cohort table."""
+    from bip_bridge.metrics.adjusted import adjusted_differences
+    from bip_bridge.reports.bundle import published_cohort
+
+    cohort = published_cohort(metrics.cohort, min_cell)
+    adjusted = adjusted_differences(metrics.periods, metrics.indices, cohort, model,
+                                    min_cell=min_cell)
+    lines = [f"{'':>20}   {'':<12} {'raw mean ΔP [95 % CI]':>28}  "
+             f"{'adjusted difference [95 % CI]'}"]
+    rows = cohort[cohort["measure"].astype(str) == "d_p"]
     for row in rows.to_dict("records"):
         label = f"{row['grouping']!s:>20} = {row['group']!s:<12}"
-        if bool(row["suppressed"]) or pd.isna(row["mean"]):
+        if pd.isna(row["n"]) or pd.isna(row["mean"]):
             lines.append(f"{label} suppressed (fewer than the minimum)")
-        else:
-            lines.append(f"{label} {row['mean']:+.2f} [{row['ci_low']:+.2f}, "
-                         f"{row['ci_high']:+.2f}] n={int(row['n'])}")
+            continue
+        raw = (f"{row['mean']:+.2f} [{row['ci_low']:+.2f}, {row['ci_high']:+.2f}] "
+               f"n={int(row['n'])}")
+        hit = adjusted[(adjusted["measure"] == "d_p")
+                       & (adjusted["grouping"] == row["grouping"])
+                       & (adjusted["group"] == row["group"])]
+        text = ""
+        if len(hit):
+            a = hit.iloc[0]
+            if a["status"] in ("ok", "not_converged"):
+                text = (f"{a['estimate']:+.2f} [{a['ci_low']:+.2f}, {a['ci_high']:+.2f}] "
+                        f"vs {a['reference']}" + (" (not converged)"
+                                                  if a["status"] == "not_converged" else ""))
+            elif a["status"] == "reference":
+                text = "reference group"
+            elif a["status"] == "too_few":
+                text = "too few for the model"
+            else:
+                text = "model could not be estimated"
+        lines.append(f"{label} {raw:>28}  {text}")
     return lines
 
 
@@ -359,7 +387,8 @@ def run_demo(
     return DemoResult(
         out_dir=out_dir, report_dir=report_dir, participants=participants,
         responses=dict(respondents.counts), mails=mails, truth=dict(cohort.truth),
-        recovered=recovered_effects(metrics.cohort), lines=result_lines,
+        recovered=recovered_effects(metrics, model, min_cell=settings.privacy.min_cell),
+        lines=result_lines,
     )
 
 

@@ -44,8 +44,7 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option("--mixed-model", is_flag=True, default=False,
               help="Also fit the linear mixed model of ΔP on parallel, combo, continuous, "
               "caseworker_changed and belief_start (random intercept per participant) and "
-              "print its coefficients with 95 % intervals. Needs the 'analysis' extra "
-              "(statsmodels).")
+              "print its coefficients with 95 % intervals (statsmodels).")
 @pass_app
 def command(app: AppContext, participant_export: Path, caseworker_export: Path, out_dir: Path,
             template_dir: Path | None, min_cell: int, min_count: int, language: str,

@@ -60,8 +60,10 @@ def command(app: AppContext, out_dir: Path, participants: int, months: int, seed
          f"{result.mails.get('digests', 0)} caseworker digests")
     echo("")
     echo(describe_truth(result.truth))
-    echo("Recovered from the synthetic LimeSurvey data (mean change of the participant index "
-         "per period, 95 % interval):")
+    echo("Recovered from the synthetic LimeSurvey data: mean change of the participant index "
+         "per period (raw, 95 % interval) and, next to it, the difference from the reference "
+         "group adjusted for the baseline index and the wave (mixed model with a random "
+         "intercept per participant):")
     for line in result.recovered:
         echo(f"  {line}")
     echo("")

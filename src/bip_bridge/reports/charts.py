@@ -17,6 +17,7 @@ from typing import Any, cast
 import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from bip_bridge.reports.i18n import Translator
 
@@ -49,6 +50,15 @@ def index_chart(
     """Mean P and C index per wave with 95 % intervals (points: rows of index_by_wave)."""
     with matplotlib.rc_context():
         cast(Any, matplotlib.rcParams).update(RC)
+        return _png(index_figure(points, t, wave_labels))
+
+
+def index_figure(
+    points: Sequence[Mapping[str, Any]], t: Translator, wave_labels: dict[int, str]
+) -> Figure:
+    """The figure of :func:`index_chart` (tests read its axes and legend)."""
+    with matplotlib.rc_context():
+        cast(Any, matplotlib.rcParams).update(RC)
         fig = Figure(figsize=(7.0, 3.2))
         ax = fig.add_subplot()
         waves = sorted({int(str(p["wave"])) for p in points})
@@ -77,9 +87,9 @@ def index_chart(
         ax.set_ylim(1, 10)
         ax.grid(axis="y", alpha=0.3)
         if ax.get_legend_handles_labels()[0]:
-            ax.legend(loc="lower right", frameon=False)
+            ax.legend(loc="upper left", frameon=False, ncol=2)
         fig.tight_layout()
-        return _png(fig)
+        return fig
 
 
 def group_chart(rows: Sequence[Mapping[str, Any]], t: Translator) -> str:
@@ -88,6 +98,13 @@ def group_chart(rows: Sequence[Mapping[str, Any]], t: Translator) -> str:
     ``rows`` carry group_label, measure ("d_p"/"d_c"), mean, ci_low, ci_high, suppressed.
     Suppressed groups keep their row on the axis, with no marker.
     """
+    with matplotlib.rc_context():
+        cast(Any, matplotlib.rcParams).update(RC)
+        return _png(group_figure(rows, t))
+
+
+def group_figure(rows: Sequence[Mapping[str, Any]], t: Translator) -> Figure:
+    """The figure of :func:`group_chart` (tests read its axes and legend)."""
     labels: list[str] = []
     for row in rows:
         label = str(row["group_label"])
@@ -115,9 +132,12 @@ def group_chart(rows: Sequence[Mapping[str, Any]], t: Translator) -> str:
         ax.set_ylim(-0.7, len(labels) - 0.3)
         ax.invert_yaxis()
         ax.set_xlabel(t("change_axis"))
+        ax.xaxis.set_major_formatter(FuncFormatter(  # decimal comma in sv and da
+            lambda value, _pos: f"{round(value, 6):g}".replace("-", "−").replace(
+                ".", t.decimal)))
         ax.grid(axis="x", alpha=0.3)
         if ax.get_legend_handles_labels()[0]:
             ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False,
                       fontsize=8)
         fig.tight_layout()
-        return _png(fig)
+        return fig

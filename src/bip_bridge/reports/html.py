@@ -138,7 +138,7 @@ def _group_rows(
             raw = t("reference_group")
         elif mean is not None and ref_mean is not None and group != "missing":
             raw = t.number(mean - ref_mean, 2, signed=True)
-        adj = ""
+        adj, adj_ci = "", ""
         if not adjusted.empty and group != "missing":
             hit = adjusted[(adjusted["measure"] == measure) & (adjusted["grouping"] == grouping)
                            & (adjusted["group"] == group)]
@@ -146,9 +146,9 @@ def _group_rows(
                 a = hit.iloc[0]
                 status = str(a["status"])
                 if status in ("ok", "not_converged"):
-                    adj = (f"{t.number(a['estimate'], 2, signed=True)} "
-                           f"({t.number(a['ci_low'], 2, signed=True)} … "
-                           f"{t.number(a['ci_high'], 2, signed=True)})")
+                    adj = t.number(a["estimate"], 2, signed=True)
+                    adj_ci = (f"{t.number(a['ci_low'], 2, signed=True)} … "
+                              f"{t.number(a['ci_high'], 2, signed=True)}")
                     if status == "not_converged":
                         adj += " *"
                         flagged = True
@@ -160,6 +160,7 @@ def _group_rows(
                     adj = t("model_failed")
         rows.append({
             "measure": t.measure(measure),
+            "measure_short": {"d_p": "ΔP", "d_c": "ΔC"}.get(measure, t.measure(measure)),
             "group": label,
             "suppressed": whole,
             "partial": bool(rec.get("suppressed")) and not whole,
@@ -172,6 +173,7 @@ def _group_rows(
             "declined": share("share_declined"),
             "raw": raw,
             "adjusted": adj,
+            "adjusted_ci": adj_ci,
         })
         if measure in ("d_p", "d_c"):
             chart_rows.append({"group_label": label, "measure": measure, "mean": mean,

@@ -203,11 +203,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "response_id": {"sv": "Svars-id", "da": "Svar-id", "en": "Response id"},
     "sid": {"sv": "Enkät-id", "da": "Spørgeskema-id", "en": "Survey id"},
     "count": {"sv": "Antal", "da": "Antal", "en": "Count"},
-    "footer": {
-        "sv": "Skapad av bip-bridge {version}. Innehåller bara pseudonymer.",
-        "da": "Lavet af bip-bridge {version}. Indeholder kun pseudonymer.",
-        "en": "Made by bip-bridge {version}. Contains pseudonyms only.",
-    },
     "pseudonym": {"sv": "Pseudonym", "da": "Pseudonym", "en": "Pseudonym"},
     "period": {"sv": "Period", "da": "Periode", "en": "Period"},
     "caseworker": {"sv": "Handledare", "da": "Sagsbehandler", "en": "Caseworker"},

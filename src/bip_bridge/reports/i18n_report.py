@@ -166,6 +166,14 @@ REPORT_TEXTS: dict[str, dict[str, str]] = {
     },
     "dqm_other": {"sv": "Se data_quality.csv.", "da": "Se data_quality.csv.",
                   "en": "See data_quality.csv."},
+    "footer": {
+        "sv": "Skapad av bip-bridge {version}. Bara sammanräknade siffror: inga namn, "
+              "pseudonymer eller svars-id.",
+        "da": "Lavet af bip-bridge {version}. Kun sammentalte tal: ingen navne, pseudonymer "
+              "eller svar-id.",
+        "en": "Made by bip-bridge {version}. Aggregate figures only: no names, pseudonyms or "
+              "response ids.",
+    },
     # --- raw and adjusted differences
     "raw_diff": {"sv": "Skillnad mot {ref}", "da": "Forskel fra {ref}",
                  "en": "Difference from {ref}"},
