@@ -16,6 +16,7 @@ Runs alternate (nothing, 1 % new, nothing, …); figures are medians with the sp
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import statistics
@@ -52,7 +53,10 @@ def run(participants: int = 240, runs: int = RUNS) -> dict[str, object]:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
         assert world.stdin is not None and world.stdout is not None
         try:
-            info = json.loads(world.stdout.readline())
+            line = world.stdout.readline()
+            if not line:
+                raise RuntimeError("the world process ended before it was ready")
+            info = json.loads(line)
             job_env = {**env, **info["env"]}
             sync = [*bip_bridge_command(), "--config", info["config"], "-q", "sync"]
             subprocess.run(sync, check=True, env=job_env, cwd=tmp)  # settle: nothing left
@@ -70,8 +74,9 @@ def run(participants: int = 240, runs: int = RUNS) -> dict[str, object]:
                 subprocess.run(sync, check=True, env=job_env, cwd=tmp)
                 some.append(time.perf_counter() - start)
         finally:
-            world.stdin.write("quit\n")
-            world.stdin.flush()
+            with contextlib.suppress(OSError):  # the world may have died (its error is shown)
+                world.stdin.write("quit\n")
+                world.stdin.flush()
             try:
                 world.wait(timeout=30)
             except subprocess.TimeoutExpired:

@@ -61,8 +61,10 @@ def targets_of(name: str) -> dict[str, str]:
 
 def in_child(name: str) -> dict[str, object]:
     """Run one benchmark in a fresh interpreter and read its figures (JSON on stdout)."""
-    out = subprocess.run([sys.executable, __file__, "--json", name], check=True,
+    out = subprocess.run([sys.executable, __file__, "--json", name],
                          stdout=subprocess.PIPE, text=True)
+    if out.returncode != 0 or not out.stdout.strip():  # its traceback went to stderr
+        return {"failed": f"exit status {out.returncode} (see the output above)"}
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
