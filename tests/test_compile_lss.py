@@ -170,3 +170,18 @@ def test_compiling_is_deterministic_and_the_emulator_parses_it(q: Questionnaire)
     doc: Any = parse_lss(first)
     assert doc.languages[0] == "sv"
     assert {r["title"] for r in doc.questions} == {x.code for x in q.questions}
+
+
+def test_mail_bodies_break_lines_after_each_br() -> None:
+    """LimeSurvey's plain-text part of an HTML e-mail strips the tags; without a newline
+    after each <br /> the lines and the link ran together (seen live on 6.14.0, 5.6.8)."""
+    import re
+
+    for q in load_templates().questionnaires:
+        root = _parse(compile_lss(q))
+        for row in root.iter("row"):
+            for field in ("surveyls_email_invite", "surveyls_email_remind"):
+                node = row.find(field)
+                if node is not None and node.text:
+                    assert "<br />" in node.text
+                    assert not re.search(r"<br\s*/?>(?!\n)", node.text), node.text[:80]

@@ -15,6 +15,7 @@ field lists, one l10n row per language, CDATA values. Facts from that server sha
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 
@@ -257,9 +258,9 @@ class _Compiler:
                 "surveyls_policy_notice_label": "", "surveyls_url": "",
                 "surveyls_urldescription": "",
                 "surveyls_email_invite_subj": q.emails["invite"]["subject"][lang],
-                "surveyls_email_invite": q.emails["invite"]["body"][lang],
+                "surveyls_email_invite": _mail_body(q.emails["invite"]["body"][lang]),
                 "surveyls_email_remind_subj": q.emails["remind"]["subject"][lang],
-                "surveyls_email_remind": q.emails["remind"]["body"][lang],
+                "surveyls_email_remind": _mail_body(q.emails["remind"]["body"][lang]),
                 "surveyls_email_register_subj": "", "surveyls_email_register": "",
                 "surveyls_email_confirm_subj": "", "surveyls_email_confirm": "",
                 "surveyls_dateformat": DATE_FORMAT.get(lang, "1"),
@@ -291,6 +292,13 @@ class _Compiler:
         out += _table("surveys_languagesettings", SURVEY_L10N_FIELDS, self.language_rows())
         out.append("</document>")
         return "\n".join(out) + "\n"
+
+
+def _mail_body(html: str) -> str:
+    """An e-mail body with a line break after each ``<br />``: LimeSurvey's plain-text part
+    strips the tags (PHPMailer's html2text), which otherwise runs the lines and the link
+    together ("Klicka på länken för att börja:https://...", seen on 6.14.0 and 5.6.8)."""
+    return re.sub(r"(<br\s*/?>)(?!\n)", "\\1\n", html)
 
 
 def _em(text: str) -> str:
