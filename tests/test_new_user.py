@@ -158,7 +158,7 @@ def test_bad_roster_changes_neither_store_nor_limesurvey(provisioned: dict[str, 
                   provisioned["roster"], EMULATOR_PASSWORD)
 
     _assert_one_clean_error(result, 65)
-    assert "bad.csv line 3: email is not an e-mail address" in result.output
+    assert "bad.csv line 3: email is not an address LimeSurvey accepts" in result.output
     assert "bad.csv line 3: language 'fi' is not supported" in result.output
     assert "bad.csv line 4: 2 fields instead of 7" in result.output
     assert "B2" not in result.output and "Anna" not in result.output

@@ -75,7 +75,8 @@ def test_every_problem_is_listed_by_line() -> None:
     result = [(p.where, p.what) for p in problems(data)]
     expected = [
         ("ROSTER.csv line 3", "external_id is missing"),
-        ("ROSTER.csv line 4", "email is not an e-mail address"),
+        ("ROSTER.csv line 4", "email is not an address LimeSurvey accepts (it would answer "
+         "'Invalid email address.')"),
         ("ROSTER.csv line 5", "language 'fi' is not supported"),
         ("ROSTER.csv line 6", "enrolled_on '31/01/2026' is not a date"),
         ("ROSTER.csv line 7", "enrolled_on 2026-03-16 is in the future"),
@@ -152,3 +153,25 @@ def test_problems_never_echo_personal_values() -> None:
     for value in ("991301", "Sigrid", "Karin Berg", "Åsa", "not-an-address", "X-5", "X-6"):
         assert value not in text, value
     assert "line 2" in text and "line 3" in text and "line 4" in text
+
+
+def test_an_address_limesurvey_refuses_is_refused_by_line_and_field() -> None:
+    """Issue 13 case 6: `björna010.a10@mail.example.org` passed validation; LimeSurvey 6.14
+    refused it ("Invalid email address.") and the person got no token."""
+    data = roster("X-1,Björn,björna010.a10@mail.example.org,sv,2026-01-31,HL-017,k@example.org",
+                  "X-2,Åsa,asa@exämple.se,sv,2026-01-31,HL-017,k@example.org")
+    [problem] = problems(data)
+    assert problem.where == "ROSTER.csv line 2"
+    assert problem.what.startswith("email is not an address LimeSurvey accepts")
+    assert "björna010" not in problem.what + problem.expected
+
+
+def test_people_without_an_email_address_are_accepted() -> None:
+    """Issue 12: a roster line without an e-mail address refused the whole file."""
+    rows = parse_roster(roster("X-1,Bo,,sv,2026-01-31,HL-017,k@example.org",
+                               "X-2,Cia,cia@example.org,sv,2026-01-31,HL-017,k@example.org"),
+                        today=TODAY)
+    assert [r.email for r in rows] == ["", "cia@example.org"]
+    data = roster("X-3,Dan,dan@example.org,sv,2026-01-31,HL-017,")
+    assert [(p.where, p.what) for p in problems(data)] == [
+        ("ROSTER.csv line 2", "caseworker_email is missing")]

@@ -83,6 +83,7 @@ class SurveySettings:
 class WaveSettings:
     interval_months: int = 3
     reminder_days: tuple[int, ...] = (7, 14)
+    max_emails_per_call: int = 50  # LimeSurvey's maxemails, when it cannot be read
     # digest: one e-mail per caseworker per run, sent by bip-bridge over [smtp];
     # limesurvey: LimeSurvey's own invitation and reminder per caseworker token
     caseworker_email: str = "digest"
@@ -450,8 +451,9 @@ def settings_from_mapping(
 
     # --- [waves]
     wv = _Reader(table("waves"), "waves", problems,
-                 {"interval_months", "reminder_days", "caseworker_email"})
+                 {"interval_months", "reminder_days", "caseworker_email", "max_emails_per_call"})
     interval = wv.int_range("interval_months", 3, 1, 24)
+    max_emails = wv.int_range("max_emails_per_call", 50, 1, 100_000)
     reminders = wv.get("reminder_days", list, [7, 14], "a list of whole days, e.g. [7, 14]")
     if not all(isinstance(d, int) and not isinstance(d, bool) and 0 < d < 120 for d in reminders):
         problems.append(
@@ -543,7 +545,7 @@ def settings_from_mapping(
             caseworker_sid=c_sid,
         ),
         waves=WaveSettings(interval_months=interval, reminder_days=tuple(reminders),
-                           caseworker_email=caseworker_email),
+                           caseworker_email=caseworker_email, max_emails_per_call=max_emails),
         sync=SyncSettings(page_size=page_size, pushback=pushback),
         smtp=smtp,
     )
@@ -597,6 +599,8 @@ interval_months = 3
 reminder_days = [7, 14]
 # caseworker_email = "digest"   # one e-mail per caseworker per run over [smtp];
 #                               # "limesurvey": LimeSurvey's own e-mail per assessment
+# max_emails_per_call = 50      # LimeSurvey's "maxemails" (Global settings > Email), used
+#                               # when bip-bridge may not read it (needs superadmin)
 
 [sync]
 page_size = 1000

@@ -527,6 +527,20 @@ class LimeSurveyClient:
             return None
         return str(value) if value not in (None, "", False) else None
 
+    def max_emails_per_call(self) -> int | None:
+        """LimeSurvey's ``maxemails`` (mails one invite/remind call sends), or None when
+        this user may not read it (get_site_settings needs superadmin)."""
+        try:
+            value = self._checked("get_site_settings", "maxemails")
+        except LimeSurveyRejected as err:
+            log.info("LimeSurvey's maxemails is not readable for this user (%s).", err.status)
+            return None
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            return None
+        return number if number > 0 else None
+
     # --- surveys ------------------------------------------------------------------------
 
     def list_surveys(self) -> list[Row]:

@@ -139,6 +139,7 @@ class ImportReport:
     tokens_created: int = 0
     contacts_updated: int = 0
     re_enrolled: int = 0
+    without_email: int = 0  # new people without an e-mail address (letters, not e-mail)
     dry_run: bool = False
     lines: list[str] = field(default_factory=list)
 
@@ -185,7 +186,8 @@ def import_roster(api: LimeSurveyAPI | None, engine: sa.Engine, settings: Settin
                           hint="Correct the enrolment dates to the ones first imported.")
     report = ImportReport(new=len(plan.new), caseworker_changes=len(plan.caseworker_changes),
                           language_changes=len(plan.language_changes),
-                          unchanged=len(plan.unchanged), dry_run=dry_run)
+                          unchanged=len(plan.unchanged), dry_run=dry_run,
+                          without_email=sum(1 for e in plan.new if not e.row.email))
     if dry_run:
         report.lines = [f"would enrol {len(plan.new)} new participant(s)",
                         f"would record {len(plan.caseworker_changes)} caseworker change(s)",

@@ -16,6 +16,8 @@ from datetime import date
 from pathlib import Path
 
 from bip_bridge.config import LANGUAGES
+from bip_bridge.emails import EXPECTED as EMAILS_EXPECTED
+from bip_bridge.emails import REFUSED, limesurvey_accepts
 from bip_bridge.errors import DataInvalid, NotFound, Problem
 from bip_bridge.pseudonyms import ID_EXPECTED, external_id_problem, normalise_external_id
 
@@ -27,7 +29,9 @@ ROSTER_COLUMNS: tuple[str, ...] = (
 
 # --- the roster -----------------------------------------------------------------------
 
-_EMAIL = re.compile(r"^[^@\s,;<>\"']+@[^@\s,;<>\"']+\.[A-Za-z]{2,}$")
+# A participant without an e-mail address is enrolled as everyone else (tokens created);
+# LimeSurvey skips them when it mails, `bip-bridge letters` prints their invitations.
+OPTIONAL_COLUMNS = frozenset({"email"})
 # Caseworker ids are codes: letters, digits, '.', '_' or '-', with at least one digit.
 _CASEWORKER_CODE = re.compile(r"^(?=.*\d)[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -111,7 +115,7 @@ def parse_roster(data: bytes, *, today: date, source: str = "roster.csv") -> lis
         values = {h: v.strip() for h, v in zip(header, record, strict=True)}
         row_problems: list[Problem] = []
         for column in ROSTER_COLUMNS:
-            if not values[column]:
+            if not values[column] and column not in OPTIONAL_COLUMNS:
                 row_problems.append(Problem(where, f"{column} is missing", "a value"))
 
         ext = values["external_id"]
@@ -130,9 +134,10 @@ def parse_roster(data: bytes, *, today: date, source: str = "roster.csv") -> lis
             row_problems.append(Problem(where, "first_name is longer than 100 characters",
                                         "a first name"))
         for column in ("email", "caseworker_email"):
-            if values[column] and not _EMAIL.match(values[column]):
-                row_problems.append(Problem(where, f"{column} is not an e-mail address",
-                                            "name@example.org"))
+            if values[column] and not limesurvey_accepts(values[column]):
+                row_problems.append(Problem(
+                    where, f"{column} is not an address LimeSurvey accepts (it would answer "
+                    f"{REFUSED!r})", EMAILS_EXPECTED))
         lang = values["language"].lower()
         if lang and lang not in LANGUAGES:
             row_problems.append(Problem(where, f"language {values['language']!r} is not "

@@ -37,8 +37,9 @@ def import_(app: AppContext, roster: Path, dry_run: bool, re_enrol: tuple[str, .
     """Enrol the people in ROSTER (a CSV file).
 
     Header: external_id,first_name,email,language,enrolled_on,caseworker_id,
-    caseworker_email (any order). UTF-8 with or without BOM; comma or semicolon (as
-    Swedish Excel writes it) is detected. language is sv, da or en; enrolled_on an ISO
+    caseworker_email (any order; email may be empty: LimeSurvey does not mail those
+    people, `letters` prints their invitations). UTF-8 with or without BOM; comma or
+    semicolon (as Swedish Excel writes it) is detected. language is sv, da or en; enrolled_on an ISO
     date (YYYY-MM-DD), not in the future; caseworker_id a code with at least one digit
     (e.g. HL-017), never a name; a personnummer must have a valid check digit.
 
@@ -94,6 +95,9 @@ def import_(app: AppContext, roster: Path, dry_run: bool, re_enrol: tuple[str, .
     app.echo(f"{roster.name}: {report.new} enrolled, {report.caseworker_changes} caseworker "
              f"change(s), {report.unchanged} unchanged; {report.tokens_created} token(s) "
              f"created, {report.contacts_updated} contact(s) updated in LimeSurvey.")
+    if report.without_email:
+        app.echo(f"{report.without_email} enrolled without an e-mail address: LimeSurvey will "
+                 "not mail them; print their invitations with `bip-bridge letters`.")
 
 
 def _who(external_id: str | None, pseudonym: str | None) -> tuple[str | None, str | None]:

@@ -85,6 +85,7 @@ class EmulatorBase:
         self.outbox: list[SentEmail] = []
         self.call_log: list[str] = []
         self.rpc_interface = "json"
+        self.maxemails = 50  # LimeSurvey's global "maxemails": mails sent per invite/remind call
         self._sessions: dict[str, Session] = {}
         self._failed_logins: list[datetime] = []
         self._next_gid = 1

@@ -82,6 +82,7 @@ class MailMethods(EmulatorBase):
         when only some tids were asked for (measured: invite tid 1 of 3 -> "2 left")."""
         stamp = self._now_text(seconds=False)
         result: dict[str, Any] = {}
+        tokens = tokens[:max(int(self.maxemails), 1)]  # one call sends at most maxemails
         for token in tokens:
             self.outbox.append(self._mail(survey, token, kind))
             if kind == "invite":

@@ -42,7 +42,8 @@ class SessionMethods(EmulatorBase):
 
     def get_site_settings(self, sSessionKey: Any, sSetttingName: Any) -> Result:
         settings = {"RPCInterface": self.rpc_interface, "versionnumber": "6.14.0",
-                    "dbversionnumber": 630, "defaultlang": "en", "sitename": "LimeSurvey"}
+                    "dbversionnumber": 630, "defaultlang": "en", "sitename": "LimeSurvey",
+                    "maxemails": self.maxemails}
         if sSetttingName in settings:
             return settings[sSetttingName]
         return status("Invalid setting")
