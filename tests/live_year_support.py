@@ -44,8 +44,8 @@ FIRST_NAMES = ("Anna", "Björn", "Cecilia", "David", "Elin", "Fredrik", "Greta",
 
 
 def roster_people(enrolled: date, run: str, *, with_no_email: bool) -> list[tuple[str, ...]]:
-    """22 people: one Danish, one English, the rest Swedish; one without an e-mail
-    address when the roster accepts that. Ids carry ``run`` so runs never collide."""
+    """22 people: one Danish, one English (without an e-mail address if asked), the rest
+    Swedish. Ids carry ``run`` so runs never collide."""
     people = []
     for i, name in enumerate(FIRST_NAMES):
         cw = f"HL-{i % 3 + 1}"
