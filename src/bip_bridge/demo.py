@@ -272,10 +272,9 @@ def recovered_effects(metrics: Any, model: MeasurementModel, *, min_cell: int = 
         text = ""
         if len(hit):
             a = hit.iloc[0]
-            if a["status"] in ("ok", "not_converged"):
+            if a["status"] == "ok":
                 text = (f"{a['estimate']:+.2f} [{a['ci_low']:+.2f}, {a['ci_high']:+.2f}] "
-                        f"vs {a['reference']}" + (" (not converged)"
-                                                  if a["status"] == "not_converged" else ""))
+                        f"vs {a['reference']}")
             elif a["status"] == "reference":
                 text = "reference group"
             elif a["status"] == "too_few":

@@ -108,10 +108,9 @@ def _count(value: Any) -> str:
 def _group_rows(
     grouping: str, part: pd.DataFrame, adjusted: pd.DataFrame, model: MeasurementModel,
     t: Translator,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str | None, bool]:
-    """Table rows, chart rows, the reference label and whether a fit was flagged."""
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str | None]:
+    """Table rows, chart rows and the reference label."""
     rows, chart_rows = [], []
-    flagged = False
     reference = None
     if not adjusted.empty:
         refs = adjusted.loc[adjusted["grouping"] == grouping, "reference"].dropna()
@@ -145,13 +144,10 @@ def _group_rows(
             if len(hit):
                 a = hit.iloc[0]
                 status = str(a["status"])
-                if status in ("ok", "not_converged"):
+                if status == "ok":
                     adj = t.number(a["estimate"], 2, signed=True)
                     adj_ci = (f"{t.number(a['ci_low'], 2, signed=True)} … "
                               f"{t.number(a['ci_high'], 2, signed=True)}")
-                    if status == "not_converged":
-                        adj += " *"
-                        flagged = True
                 elif status == "reference":
                     adj = t("reference_group")
                 elif status == "too_few":
@@ -179,7 +175,7 @@ def _group_rows(
             chart_rows.append({"group_label": label, "measure": measure, "mean": mean,
                                "ci_low": low, "ci_high": high, "suppressed": whole})
     ref_label = group_label(grouping, reference, model, t) if reference is not None else None
-    return rows, chart_rows, ref_label, flagged
+    return rows, chart_rows, ref_label
 
 
 def _cohort_sections(
@@ -191,7 +187,7 @@ def _cohort_sections(
     sections = []
     for grouping in dict.fromkeys(cohort["grouping"].astype(str)):
         part = cohort[cohort["grouping"].astype(str) == grouping]
-        rows, chart_rows, ref_label, flagged = _group_rows(grouping, part, adjusted, model, t)
+        rows, chart_rows, ref_label = _group_rows(grouping, part, adjusted, model, t)
         sections.append({
             "key": grouping,
             "title": t.grouping(grouping),
@@ -199,7 +195,6 @@ def _cohort_sections(
             "rows": rows,
             "compare": grouping != "all",
             "raw_header": t("raw_diff", ref=ref_label) if ref_label else t("raw_diff", ref="–"),
-            "flagged": flagged,
             "chart": charts.group_chart(chart_rows, t) if chart_rows else None,
         })
     return sections
@@ -368,7 +363,6 @@ def report_context(
         "index_rows": index_rows,
         "index_chart": charts.index_chart(points, t, labels) if points else None,
         "groups": groups,
-        "any_flagged": any(g["flagged"] for g in groups),
         "outcomes": _outcome_table(outcomes, model, t),
         "quality_rows": _quality_rows(errors, t),
         "method": [

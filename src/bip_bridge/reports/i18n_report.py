@@ -185,11 +185,6 @@ REPORT_TEXTS: dict[str, dict[str, str]] = {
                       "en": "too few for the model"},
     "model_failed": {"sv": "modellen gick inte att skatta", "da": "modellen kunne ikke "
                      "estimeres", "en": "the model could not be estimated"},
-    "not_converged_mark": {
-        "sv": "* modellen konvergerade inte helt; läs med försiktighet.",
-        "da": "* modellen konvergerede ikke helt; læs med forsigtighed.",
-        "en": "* the model did not fully converge; read with care.",
-    },
     "adjusted_sentence": {
         "sv": "Justerad skillnad: skillnaden mot jämförelsegruppen när deltagarnas startnivå "
               "(index vid mättillfälle 0) och mättillfället hålls lika, med hänsyn till att "
@@ -270,15 +265,15 @@ REPORT_TEXTS: dict[str, dict[str, str]] = {
     "method_adjusted": {
         "sv": "Justerade skillnader kommer från en linjär blandad modell per mått och "
               "gruppering: förändring = grupp + index vid mättillfälle 0 + mättillfälle, med "
-              "ett slumpmässigt intercept per deltagare (statsmodels MixedLM, REML, 95 % "
-              "intervall). Grupper med för få personer tas inte med.",
+              "ett slumpmässigt intercept per deltagare (skattad med generaliserade minsta "
+              "kvadrater, 95 % intervall). Grupper med för få personer tas inte med.",
         "da": "Justerede forskelle kommer fra en lineær blandet model pr. mål og gruppering: "
               "ændring = gruppe + indeks ved måling 0 + måling, med et tilfældigt intercept "
-              "pr. deltager (statsmodels MixedLM, REML, 95 % interval). Grupper med for få "
-              "personer tages ikke med.",
+              "pr. deltager (estimeret med generaliserede mindste kvadrater, 95 % "
+              "interval). Grupper med for få personer tages ikke med.",
         "en": "Adjusted differences come from a linear mixed model per measure and grouping: "
               "change = group + index at wave 0 + wave, with a random intercept per "
-              "participant (statsmodels MixedLM, REML, 95 % intervals). Groups with too few "
-              "people are left out.",
+              "participant (estimated by generalised least squares, 95 % intervals). "
+              "Groups with too few people are left out.",
     },
 }
