@@ -137,3 +137,20 @@ def test_erasure_removes_the_delivery_records(world: dict[str, Any]) -> None:
     with world["engine"].connect() as conn:
         after = conn.execute(sa.select(sa.func.count()).select_from(schema.deliveries)).scalar()
     assert after == 4
+
+
+def test_forget_names_the_letter_folders_that_still_hold_the_person(
+        world: dict[str, Any]) -> None:
+    """Letters are named with the pseudonym's first 8 characters (cards use 12): forget
+    must still find them, so the admin knows which printed-out folders to clean."""
+    assert cli(world, "participants", "import", str(world["roster"])).exit_code == 0
+    assert cli(world, "waves", "--send-as-of", TODAY.isoformat(), day=TODAY).exit_code == 0
+    out = world["tmp"] / "letters-elsewhere"
+    assert cli(world, "letters", "--all", "--out", str(out),
+               "--today", TODAY.isoformat()).exit_code == 0
+    assert any(p.name.startswith("letter-w") for p in (out / "HL-018").iterdir())
+    result = cli(world, "participants", "forget", ROWS[1][0], "--yes")  # Mads, HL-018
+    assert result.exit_code == 0, result.output
+    assert "still hold files about this person" in result.output
+    assert str(out / "HL-018") in result.output
+    assert str(out / "HL-017") not in result.output  # Anna's and Eva Lisa's folder

@@ -280,10 +280,14 @@ def letter_locations(engine: sa.Engine, pseudonym: str) -> list[Path]:
 
 def folders_holding(pseudonym: str, roots: Iterable[Path]) -> list[Path]:
     """Folders under ``roots`` whose files still mention the person: a file named with
-    the pseudonym's first 12 characters (cards, letters) or a text file containing it.
+    the pseudonym's first 12 characters (cards), a letter named with its first 8
+    (``letter-w<wave>-<prefix>.html``) or a text file containing it.
     Each report folder (the first level below a root) is listed once."""
+    from bip_bridge.outreach.letters import LETTER_PREFIX_LENGTH
+
     needle = pseudonym.encode()
     prefix = pseudonym[:12]
+    letter_end = f"-{pseudonym[:LETTER_PREFIX_LENGTH]}.html"  # letter-w<wave>-<p[:8]>.html
     hits: set[Path] = set()
     for root in roots:
         if not root.is_dir():
@@ -294,7 +298,8 @@ def folders_holding(pseudonym: str, roots: Iterable[Path]) -> list[Path]:
             top = root / path.relative_to(root).parts[0]
             if top in hits:
                 continue
-            holds = prefix in path.name
+            holds = prefix in path.name or (path.name.startswith("letter-w")
+                                             and path.name.endswith(letter_end))
             if not holds and path.suffix.lower() in TEXT_SUFFIXES:
                 with contextlib.suppress(OSError):
                     holds = needle in path.read_bytes()

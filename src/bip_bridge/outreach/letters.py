@@ -59,6 +59,14 @@ class OpenWave:
     caseworker: tuple[int, int, str] | None
 
 
+LETTER_PREFIX_LENGTH = 8  # characters of the pseudonym in a letter's file name
+
+
+def letter_file_name(wave: int, pseudonym: str) -> str:
+    """A letter's file name: the one place it is made (erasure looks for it too)."""
+    return f"letter-w{wave}-{pseudonym[:LETTER_PREFIX_LENGTH]}.html"
+
+
 def open_waves(state: WaveState, today: date, interval_months: int,
                done_tokens: frozenset[str] = frozenset()) -> list[OpenWave]:
     """Every active participant's current wave with an open token in either survey. Pure.
@@ -234,7 +242,7 @@ def write_letters(api: LimeSurveyAPI, engine: sa.Engine, settings: Settings, tem
             report.earlier.append(earlier[key] or "(the path was not recorded)")
             continue
         cw_dir = _private_dir(folder / _safe_part(item.caseworker_id or "no-caseworker"))
-        path = cw_dir / f"letter-w{item.wave}-{item.pseudonym[:8]}.html"
+        path = cw_dir / letter_file_name(item.wave, item.pseudonym)
         _write_private(path, render_letter(name=name, language=p_lang, wave=item.wave,
                                            due_on=item.due_on, link=p_link,
                                            interval_months=interval))
