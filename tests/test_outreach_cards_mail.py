@@ -84,4 +84,24 @@ def test_report_email_cards_without_smtp_says_so(world: dict[str, Any]) -> None:
     assert cli(world, "participants", "import", str(world["roster"])).exit_code == 0
     result = cli(world, "report", "--email-cards", "--no-names")
     assert result.exit_code == 78
-    assert "no card was sent" in result.output and "Reports written to" in result.output
+    assert "no card was sent" in result.output and "Fix: Add [smtp]" in result.output
+    # told before the report is built: nothing written, no half-done run to clean up
+    assert "Reports written to" not in result.output
+    assert not list(settings_of(world).reports.out_dir.glob("*"))
+    bundle = cli(world, "report", "--email", "--no-names")
+    assert bundle.exit_code == 78
+    assert "needs an [smtp] section; nothing was sent" in bundle.output
+    assert "Reports written to" not in bundle.output
+    assert not list(settings_of(world).reports.out_dir.glob("*"))
+
+
+def test_report_email_cards_without_password_writes_nothing(
+        world: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    assert cli(world, "participants", "import", str(world["roster"])).exit_code == 0
+    monkeypatch.delenv("BIP_BRIDGE_LIMESURVEY_PASSWORD", raising=False)
+    monkeypatch.delenv("BIP_BRIDGE_LIMESURVEY_PASSWORD_FILE", raising=False)
+    result = cli(world, "report", "--email-cards", "--no-names")
+    assert result.exit_code == 78, result.output
+    assert "No LimeSurvey password is set." in result.output
+    assert "Reports written to" not in result.output
+    assert not list(settings_of(world).reports.out_dir.glob("*"))

@@ -29,9 +29,13 @@ log = logging.getLogger(__name__)
 MAX_BYTES = 20 * 1024 * 1024  # most servers refuse larger messages
 
 
-def build_message(smtp: SmtpSettings, paths: Sequence[Path], *, subject: str,
-                  body: str) -> EmailMessage:
-    """The message with every file attached (pure apart from reading the files)."""
+def require_bundle_smtp(smtp: SmtpSettings | None) -> SmtpSettings:
+    """``[smtp]`` as e-mailing the analyst bundle needs it, else a ConfigError listing
+    what is missing. ``report --email`` calls it before writing anything."""
+    if smtp is None:
+        raise ConfigError("E-mail delivery needs an [smtp] section; nothing was sent.",
+                          hint="Add [smtp] host, sender and recipients to the configuration "
+                          "(docs/configuration.md), or leave out --email.")
     problems = []
     if not smtp.sender:
         problems.append(Problem("[smtp] sender", "missing", "the From address"))
@@ -39,7 +43,15 @@ def build_message(smtp: SmtpSettings, paths: Sequence[Path], *, subject: str,
         problems.append(Problem("[smtp] recipients", "empty", '["analyst@example.org"]'))
     if problems:
         raise ConfigError("E-mail delivery is not configured completely; nothing was sent.",
-                          problems, hint="Complete the [smtp] section (docs/configuration.md).")
+                          problems, hint="Complete the [smtp] section (docs/configuration.md), "
+                          "or leave out --email.")
+    return smtp
+
+
+def build_message(smtp: SmtpSettings, paths: Sequence[Path], *, subject: str,
+                  body: str) -> EmailMessage:
+    """The message with every file attached (pure apart from reading the files)."""
+    require_bundle_smtp(smtp)
     message = EmailMessage()
     message["From"] = smtp.sender
     message["To"] = ", ".join(smtp.recipients)
@@ -74,10 +86,7 @@ def send_bundle(
     timeout: float = 30.0,
 ) -> int:
     """Send ``paths`` as one message to ``[smtp] recipients``; returns how many got it."""
-    if smtp is None:
-        raise ConfigError("E-mail delivery needs an [smtp] section; nothing was sent.",
-                          hint="Add [smtp] host, sender and recipients to the configuration "
-                          "(docs/configuration.md), or leave out --email.")
+    smtp = require_bundle_smtp(smtp)
     message = build_message(smtp, paths, subject=subject, body=body)
     refused = send_message(smtp, message, timeout=timeout)
     delivered = len(smtp.recipients) - len(refused)

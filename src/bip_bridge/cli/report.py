@@ -52,7 +52,9 @@ def command(app: AppContext, out_dir: Path | None, excel: bool | None,
     Exit codes: 0 written; 65 the data or templates are invalid; 69 the store (or, with
     --email or --email-cards, the SMTP server) is unavailable; 75 (with --email-cards)
     another command is changing the store; 73 OUT cannot be created or written; 78
-    configuration problem, or OUT/DATE holds files bip-bridge did not write.
+    configuration problem (with --email or --email-cards also a missing [smtp] section or
+    LimeSurvey password, told before anything is written), or OUT/DATE holds files
+    bip-bridge did not write.
     """
     import sqlalchemy as sa
 
@@ -61,6 +63,17 @@ def command(app: AppContext, out_dir: Path | None, excel: bool | None,
     from bip_bridge.templates import load_templates
 
     settings = app.settings
+    # what the e-mail options need is checked before the report is built, so a missing
+    # [smtp] or password is told at once and writes nothing
+    if send_email:
+        from bip_bridge.mailer import require_bundle_smtp
+
+        require_bundle_smtp(settings.smtp)
+    if email_cards:
+        from bip_bridge.outreach.cards_mail import require_cards_smtp
+
+        require_cards_smtp(settings)
+        settings.require_password()  # the caseworkers' addresses are read from LimeSurvey
     templates = load_templates(settings.surveys.template_dir)
     engine = open_store(settings.store.url)
     try:

@@ -113,6 +113,20 @@ def _message(sender: str, to: str, language: str, report_date: date,
     return message
 
 
+def require_cards_smtp(settings: Settings) -> None:
+    """Raise a ConfigError unless ``[smtp]`` has a host and a sender. ``report
+    --email-cards`` calls it before writing the report, so a missing section costs
+    nothing."""
+    smtp = settings.smtp
+    if smtp is None or not smtp.host or not smtp.sender:
+        raise ConfigError(
+            "Sending the cards needs an [smtp] section with host and sender; no card was "
+            "sent.",
+            [Problem("[smtp]", "missing or without host/sender",
+                     'host = "smtp.example.org", sender = "bip@example.org"')],
+            hint="Add [smtp] (docs/configuration.md), or leave out --email-cards.")
+
+
 def send_cards(api: LimeSurveyAPI, engine: sa.Engine, settings: Settings, templates: Any,
                report_dir: Path, *, send: Sender | None = None,
                today: date | None = None) -> CardsMailReport:
@@ -120,13 +134,7 @@ def send_cards(api: LimeSurveyAPI, engine: sa.Engine, settings: Settings, templa
     report = CardsMailReport()
     smtp = settings.smtp
     if send is None:
-        if smtp is None or not smtp.host or not smtp.sender:
-            raise ConfigError(
-                "Sending the cards needs an [smtp] section with host and sender; the report "
-                "was written, no card was sent.",
-                [Problem("[smtp]", "missing or without host/sender",
-                         'host = "smtp.example.org", sender = "bip@example.org"')],
-                hint="Add [smtp] (docs/configuration.md), or leave out --email-cards.")
+        require_cards_smtp(settings)
         send = smtp_sender(settings)
     sender_address = smtp.sender if smtp is not None else "bip-bridge@localhost"
     now = datetime.combine(today or date.today(), datetime.now(UTC).time(), UTC)
