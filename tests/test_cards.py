@@ -297,3 +297,44 @@ def test_first_names_fall_back_when_limesurvey_is_unreachable(tmp_path: Path) ->
         assert calls == ["connect"]
     finally:
         engine.dispose()
+
+
+def test_index_tells_apart_participants_with_the_same_first_name() -> None:
+    """The demo's index pages listed 'Hugo' three times with nothing to tell them apart."""
+    from bip_bridge.reports.cards import tell_apart
+
+    people = CardPeople(enrolled_on={"a": dt.date(2024, 11, 30), "b": dt.date(2024, 6, 1),
+                                     "c": dt.date(2024, 6, 1), "d": dt.date(2024, 6, 1)},
+                        first_names={"a": "Hugo", "b": "Hugo", "c": "Alva", "d": "Nils"})
+    for language, started in (("sv", "start 2024-06-01"), ("en", "started 1 June 2024")):
+        t = Translator(language)
+        rows = [index_row(p, [0], people, t, today=TODAY, href=f"{p}0000.html")
+                for p in "abcd"]
+        names = [r["name"] for r in tell_apart(rows, t)]
+        assert names[1] == f"Hugo ({started})"
+        assert names[0].startswith("Hugo (") and names[0] != names[1]
+        assert names[2:] == ["Alva", "Nils"]  # unique names stay as they are
+    # the same name and the same start date: the card's file name tells them apart
+    same = CardPeople(enrolled_on={"a": dt.date(2024, 6, 1), "b": dt.date(2024, 6, 1)},
+                      first_names={"a": "Hugo", "b": "Hugo"})
+    t = Translator("sv")
+    rows = [index_row(p, [0], same, t, today=TODAY, href=f"{p}0000.html") for p in "ab"]
+    assert [r["name"] for r in tell_apart(rows, t)] == ["Hugo (a0000)", "Hugo (b0000)"]
+
+
+def test_card_legend_explains_the_question_mark(model: Any) -> None:
+    """A period without the caseworker's answer shows '?' in the strip; the legend says
+    what it means (the demo's cards showed rows of '?' with no key)."""
+    from bip_bridge.reports.card_view import render_card
+
+    indices = pd.DataFrame({"pseudonym": PSEUDO, "wave": [0, 1, 2]})
+    interventions = pd.DataFrame({"pseudonym": PSEUDO, "period": [1], "JOB": [2],
+                                  "KOMP": [1], "SOC": [0], "HALSA": [0], "gap_weeks": [0]})
+    html = render_card(PSEUDO, pd.DataFrame(), indices, model, language="sv", today=TODAY,
+                       caseworker_id="HL-1", interventions=interventions)
+    assert '<span class="key unknown">?</span> inget svar från handledaren' in html
+    full = interventions.assign(period=[2])
+    both = pd.concat([interventions, full])
+    html = render_card(PSEUDO, pd.DataFrame(), indices, model, language="sv", today=TODAY,
+                       caseworker_id="HL-1", interventions=both)
+    assert "key unknown" not in html  # no '?' on the card, no key for it

@@ -182,12 +182,14 @@ def _strip(pseudonym_periods: pd.DataFrame, interventions: pd.DataFrame, waves: 
                                 pseudonym_periods["caseworker_changed"], strict=True):
             changed[int(period)] = (not _missing(flag)) and bool(flag)
     rows = []
+    any_unknown = False
     for code in model.interventions:
         cells = []
         for k in periods:
             level = _num(by_period.get(k, {}).get(code))
             kind = "unknown" if level is None else "full" if level >= 2 else \
                 "part" if level >= 1 else "none"
+            any_unknown = any_unknown or kind == "unknown"
             cells.append({"kind": kind,
                           "text": SYMBOLS[kind] if compact else t(f"card_level_{kind}")})
         key = f"card_ins_{code}"
@@ -206,6 +208,7 @@ def _strip(pseudonym_periods: pd.DataFrame, interventions: pd.DataFrame, waves: 
                     for k in periods],
         "rows": rows, "gaps": gaps, "changes": changes,
         "any_change": any(changed.get(k) for k in periods),
+        "any_unknown": any_unknown,
     }
 
 

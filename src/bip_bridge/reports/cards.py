@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,14 +176,41 @@ def index_row(pseudonym: str, waves: list[int], people: CardPeople, t: Translato
             due_text = t("cards_overdue", date=due_text)
     else:
         next_text = "–"
+    started = people.enrolled_on.get(pseudonym)
     return {
         "name": display_name(pseudonym, people.first_names.get(pseudonym)),
+        "started": started.isoformat() if started is not None else "",
         "last": t("cards_none") if last is None else _wave_text(last, people, t),
         "next": next_text,
         "due": due_text,
         "overdue": overdue,
         "href": href,
     }
+
+
+def tell_apart(rows: list[dict[str, Any]], t: Translator) -> list[dict[str, Any]]:
+    """Rows of one index page whose first names are the same get their start date (or,
+    when that is the same too, the card's file name) after the name, so a caseworker
+    with two participants called Hugo opens the right card. Pure."""
+    def key(row: dict[str, Any]) -> str:
+        return str(row["name"]).casefold()
+
+    names = Counter(key(row) for row in rows)
+    starts = Counter((key(row), row.get("started", "")) for row in rows)
+    out = []
+    for row in rows:
+        if names[key(row)] > 1:
+            started = row.get("started", "")
+            if started and starts[(key(row), started)] == 1:
+                from bip_bridge.outreach.texts import format_date
+
+                extra = t("cards_started",
+                          date=format_date(dt.date.fromisoformat(started), t.language))
+            else:
+                extra = Path(str(row["href"])).stem
+            row = {**row, "name": f"{row['name']} ({extra})"}
+        out.append(row)
+    return out
 
 
 def write_cards(
@@ -234,7 +262,8 @@ def write_cards(
     for caseworker, members in by_caseworker.items():
         rows_out = [index_row(p, waves, people, t, today=today, href=written[p].name)
                     for p, waves in members]
-        rows_out.sort(key=lambda r: (r["name"].casefold(), r["href"]))
+        rows_out.sort(key=lambda r: (r["name"].casefold(), r["started"], r["href"]))
+        rows_out = tell_apart(rows_out, t)
         html = template.render(lang=language, t=t, caseworker=caseworker or t("unassigned"),
                                today=today.isoformat(), rows=rows_out)
         # index pages in the report language; card language per participant

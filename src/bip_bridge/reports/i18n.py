@@ -291,6 +291,8 @@ CARD_TEXTS: dict[str, dict[str, str]] = {
     "card_lg_full": {"sv": "hela tiden", "da": "hele tiden", "en": "all the time"},
     "card_lg_part": {"sv": "en del av tiden", "da": "en del af tiden", "en": "some of the time"},
     "card_lg_none": {"sv": "inget", "da": "ingen", "en": "none"},
+    "card_lg_unknown": {"sv": "inget svar från handledaren", "da": "intet svar fra "
+                        "sagsbehandleren", "en": "no answer from the caseworker"},
     "card_no_periods": {"sv": "Det finns bara en mätning än.",
                         "da": "Der er kun én måling endnu.",
                         "en": "There is only one measurement so far."},
@@ -329,6 +331,7 @@ CARD_TEXTS: dict[str, dict[str, str]] = {
     "cards_overdue": {"sv": "{date} (försenad)", "da": "{date} (forsinket)",
                       "en": "{date} (overdue)"},
     "cards_ended": {"sv": "avslutad", "da": "afsluttet", "en": "ended"},
+    "cards_started": {"sv": "start {date}", "da": "start {date}", "en": "started {date}"},
     "cards_none": {"sv": "ingen än", "da": "ingen endnu", "en": "none yet"},
     "cards_index_note": {
         "sv": "Förnamnen hämtas från LimeSurvey när sidan skapas. De sparas inte i "
