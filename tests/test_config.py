@@ -147,3 +147,15 @@ def test_store_url_with_password_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD + '\n[store]\nurl = "postgresql+psycopg://bip:pw@db/bip"\n')
     with pytest.raises(ConfigError, match="contains a password"):
         load_settings(path, env={})
+
+
+def test_the_sender_is_read_and_an_address_limesurvey_refuses_is_named(tmp_path: Path) -> None:
+    good = write(tmp_path, GOOD + '\n[surveys]\nsender_name = "Samordningsförbundet Exempel"\n'
+                 'sender_email = " bip@samordning.example.se "\n')
+    settings = load_settings(good, env={})
+    assert settings.surveys.sender_name == "Samordningsförbundet Exempel"
+    assert settings.surveys.sender_email == "bip@samordning.example.se"
+    bad = write(tmp_path, GOOD + '\n[surveys]\nsender_email = "björn@mail.example.org"\n')
+    with pytest.raises(ConfigError) as info:
+        load_settings(bad, env={})
+    assert [p.where for p in info.value.problems] == ["[surveys] sender_email"]

@@ -293,3 +293,43 @@ def test_a_hand_imported_survey_that_differs_is_refused(
         provision(ls_client, engine, templates, adopt={"participant": sid})
     assert list(info.value.differences) == ["question BIPD was recoded to BIPDX"]
     assert _rows(engine) == []
+
+
+def test_the_configured_sender_goes_into_new_surveys(
+        ls_client: Any, templates: TemplateSet) -> None:
+    """Invitations came from LimeSurvey's placeholder your-email@example.net on a real 6.14
+    server: the shipped templates name no sender; [surveys] sender_* fixes that."""
+    from bip_bridge.provision import Sender
+
+    engine = open_store("sqlite://")
+    sender = Sender("Samordningsförbundet Exempel", "bip@samordning.example.se")
+    created = provision(ls_client, engine, templates, sender=sender)
+    for outcome in created.outcomes:
+        assert outcome.action == "created" and outcome.sid is not None
+        props = ls_client.get_survey_properties(outcome.sid, ["admin", "adminemail"])
+        assert props == {"admin": "Samordningsförbundet Exempel",
+                         "adminemail": "bip@samordning.example.se"}
+    engine.dispose()
+
+
+def test_the_configured_sender_is_set_once_on_surveys_already_in_place(
+        ls_client: Any, templates: TemplateSet) -> None:
+    from bip_bridge.provision import Sender
+
+    engine = open_store("sqlite://")
+    sids = [o.sid for o in provision(ls_client, engine, templates).outcomes]
+    sender = Sender("Samordningsförbundet Exempel", "bip@samordning.example.se")
+    dry = provision(ls_client, engine, templates, sender=sender, dry_run=True)
+    assert [o.action for o in dry.outcomes] == ["would set the sender of"] * 2
+    first = provision(ls_client, engine, templates, sender=sender)
+    assert [o.action for o in first.outcomes] == ["set the sender of"] * 2
+    again = provision(ls_client, engine, templates, sender=sender)
+    assert [o.action for o in again.outcomes] == ["unchanged"] * 2
+    assert again.lines()[-1] == "Everything is up to date; nothing was changed."
+    for sid in sids:
+        assert sid is not None
+        props = ls_client.get_survey_properties(sid, ["admin", "adminemail", "bounce_email"])
+        assert props == {"admin": "Samordningsförbundet Exempel",
+                         "adminemail": "bip@samordning.example.se",
+                         "bounce_email": "bip@samordning.example.se"}
+    engine.dispose()

@@ -77,6 +77,10 @@ class SurveySettings:
     template_dir: Path | None = None  # None: the templates shipped with bip-bridge
     participant_sid: int | None = None  # only for surveys imported by hand
     caseworker_sid: int | None = None
+    # who LimeSurvey's invitations and reminders come from (the survey's administrator);
+    # None: whatever the template or LimeSurvey's site default says
+    sender_name: str | None = None
+    sender_email: str | None = None
 
 
 @dataclass(frozen=True)
@@ -435,7 +439,8 @@ def settings_from_mapping(
 
     # --- [surveys]
     sv = _Reader(
-        table("surveys"), "surveys", problems, {"template_dir", "participant_sid", "caseworker_sid"}
+        table("surveys"), "surveys", problems,
+        {"template_dir", "participant_sid", "caseworker_sid", "sender_name", "sender_email"},
     )
     template_dir = sv.get("template_dir", str, None, "a folder with manifest.yaml")
     if template_dir and not (base_dir / template_dir).is_dir():
@@ -448,6 +453,14 @@ def settings_from_mapping(
         )
     p_sid = sv.get("participant_sid", int, None, "a LimeSurvey survey id")
     c_sid = sv.get("caseworker_sid", int, None, "a LimeSurvey survey id")
+    sender_name = sv.get("sender_name", str, None, "the name invitations are signed with")
+    sender_email = sv.get("sender_email", str, None, "the address invitations come from")
+    if sender_email is not None:
+        from bip_bridge.emails import EXPECTED, limesurvey_accepts
+
+        if not limesurvey_accepts(sender_email.strip()):
+            problems.append(Problem("[surveys] sender_email",
+                                    "LimeSurvey would refuse this address", EXPECTED))
 
     # --- [waves]
     wv = _Reader(table("waves"), "waves", problems,
@@ -543,6 +556,8 @@ def settings_from_mapping(
             template_dir=(base_dir / template_dir) if template_dir else None,
             participant_sid=p_sid,
             caseworker_sid=c_sid,
+            sender_name=sender_name.strip() if sender_name else None,
+            sender_email=sender_email.strip() if sender_email else None,
         ),
         waves=WaveSettings(interval_months=interval, reminder_days=tuple(reminders),
                            caseworker_email=caseworker_email, max_emails_per_call=max_emails),
@@ -593,6 +608,10 @@ language = "sv"        # sv, da or en
 
 [surveys]
 # template_dir = "my_templates"   # your own templates; default: the ones shipped with bip-bridge
+# Who participants' invitations and reminders come from (set both before `provision`;
+# without them LimeSurvey uses its site default, often the placeholder your-email@example.net):
+# sender_name = "Samordningsförbundet Exempel"
+# sender_email = "bip@samordning.example.se"
 
 [waves]
 interval_months = 3

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
@@ -165,7 +165,8 @@ class ProvisionReport:
 
     @property
     def changed(self) -> bool:
-        return any(o.action in ("created", "adopted") for o in self.outcomes)
+        return any(o.action in ("created", "adopted", "set the sender of")
+                   for o in self.outcomes)
 
     def lines(self) -> list[str]:
         out: list[str] = []
@@ -301,15 +302,46 @@ def wanted_surveys(templates: TemplateSet,
                    q.title[q.base_language], adopt.get(q.kind)) for q in templates.questionnaires]
 
 
+@dataclass(frozen=True)
+class Sender:
+    """Who LimeSurvey's invitations and reminders come from: the survey's administrator
+    name and e-mail address (``[surveys] sender_name``/``sender_email``)."""
+
+    name: str | None = None
+    email: str | None = None
+
+    def properties(self) -> dict[str, str]:
+        """The survey properties LimeSurvey reads the sender from."""
+        wanted: dict[str, str] = {}
+        if self.name:
+            wanted["admin"] = self.name
+        if self.email:
+            wanted["adminemail"] = self.email
+            wanted["bounce_email"] = self.email
+        return wanted
+
+
+def _sender_changes(api: LimeSurveyAPI, sid: int, sender: Sender) -> dict[str, str]:
+    """The sender properties of survey ``sid`` that differ from ``sender``."""
+    wanted = sender.properties()
+    if not wanted:
+        return {}
+    have = php_array(api.get_survey_properties(sid, list(wanted)))
+    return {k: v for k, v in wanted.items() if str(have.get(k) or "") != v}
+
+
 def provision(api: LimeSurveyAPI, engine: sa.Engine, templates: TemplateSet, *,
               dry_run: bool = False,
-              adopt: Mapping[str, int | None] | None = None) -> ProvisionReport:
+              adopt: Mapping[str, int | None] | None = None,
+              sender: Sender | None = None) -> ProvisionReport:
     """Import, set up and record both surveys as needed; see the module docstring.
 
     ``adopt`` maps a kind to the sid of a survey imported by hand (``[surveys]
     participant_sid``/``caseworker_sid``): it is checked against the template, activated
-    if needed and recorded instead of importing a new one.
+    if needed and recorded instead of importing a new one. ``sender`` (when given) is
+    written into new surveys and set on the ones already in place where it differs.
     """
+    sender = sender or Sender()
     plan = plan_provision(wanted_surveys(templates, adopt), recorded_surveys(engine),
                           server_surveys(api))
     _refuse_impossible(plan, templates)
@@ -328,8 +360,16 @@ def provision(api: LimeSurveyAPI, engine: sa.Engine, templates: TemplateSet, *,
     report = ProvisionReport(dry_run=dry_run, warnings=list(plan.warnings))
     for step in plan.steps:
         q = templates.questionnaire(step.kind)
+        q = replace(q, admin=sender.name or q.admin, admin_email=sender.email or q.admin_email)
         if step.action == KEEP:
-            report.outcomes.append(Outcome(step.kind, "unchanged", step.sid,
+            assert step.sid is not None
+            changes = _sender_changes(api, step.sid, sender)
+            if changes and not dry_run:
+                api.set_survey_properties(step.sid, changes)
+                log.info("%s survey %s: sender set (%s)", q.kind, step.sid, ", ".join(changes))
+            action = ("unchanged" if not changes
+                      else "would set the sender of" if dry_run else "set the sender of")
+            report.outcomes.append(Outcome(step.kind, action, step.sid,
                                            step.template_version, note=step.note))
             continue
         if dry_run:

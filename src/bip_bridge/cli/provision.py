@@ -34,7 +34,7 @@ def command(app: AppContext, dry_run: bool) -> None:
     """
     from bip_bridge.limesurvey import connect
     from bip_bridge.locking import mutation_lock, no_lock
-    from bip_bridge.provision import provision
+    from bip_bridge.provision import Sender, provision
     from bip_bridge.store import open_store
     from bip_bridge.templates import load_templates
 
@@ -47,8 +47,13 @@ def command(app: AppContext, dry_run: bool) -> None:
                 report = provision(api, engine, templates, dry_run=dry_run, adopt={
                     "participant": settings.surveys.participant_sid,
                     "caseworker": settings.surveys.caseworker_sid,
-                })
+                }, sender=Sender(settings.surveys.sender_name, settings.surveys.sender_email))
         finally:
             engine.dispose()
     for line in report.lines():
         app.echo(line)
+    if not settings.surveys.sender_email and not all(
+            q.admin_email for q in templates.questionnaires):
+        app.echo("note: no sender address: LimeSurvey sends the invitations from its site "
+                 "default (often the placeholder your-email@example.net); set [surveys] "
+                 "sender_name and sender_email and run `bip-bridge provision` again.")
