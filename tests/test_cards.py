@@ -231,6 +231,20 @@ def test_participants_card_prints_the_path(golden: tuple[Any, Any], tmp_path: Pa
                                    "--pseudonym", "0" * 64])
     assert missing.exit_code == 66
     assert "no card" in missing.output
+    # an id nobody has: the message repeats it and says how to check it
+    unknown = runner.invoke(main, ["--config", str(config), "participants", "card", "P-nobody"])
+    assert unknown.exit_code == 66, unknown.output
+    assert "has no card for participant P-nobody (pseudonym " in unknown.output
+    assert "participants list" in unknown.output and "Traceback" not in unknown.output
+    # a --report folder that does not exist is named as such (was: 'has no card')
+    wrong = runner.invoke(main, ["--config", str(config), "participants", "card", external,
+                                 "--report", str(tmp_path / "nowhere")])
+    assert wrong.exit_code == 66, wrong.output
+    assert f"The report folder {tmp_path / 'nowhere'} does not exist." in wrong.output
+    assert "leave out --report" in wrong.output
+    plain = runner.invoke(main, ["--config", str(config), "participants", "card", external,
+                                 "--report", str(tmp_path)])
+    assert plain.exit_code == 66 and "holds no cards folder" in plain.output
 
 
 def test_store_holds_no_first_name_after_cards_with_names(tmp_path: Path) -> None:

@@ -29,7 +29,9 @@ def test_smtp_line_states(world: dict[str, Any]) -> None:
         host="127.0.0.1", port=free_port(), starttls=False, sender="b@example.org"))
     failed = smtp_result(down)
     assert failed is not None and failed.status == "FAIL" and failed.exit_code == 69
-    assert "Could not send through the SMTP server" in failed.detail
+    # check sends nothing, so the message says the server could not be used, not 'send'
+    assert f"The SMTP server 127.0.0.1:{down.smtp.port} could not be used (" in failed.detail  # type: ignore[union-attr]
+    assert failed.detail.endswith("nothing was sent.") and "Traceback" not in failed.detail
     plain = dataclasses.replace(settings, smtp=SmtpSettings(
         host="127.0.0.1", port=settings.smtp.port, sender="b@example.org"))  # STARTTLS wanted
     refused = smtp_result(plain)

@@ -126,10 +126,11 @@ def _session(smtp: SmtpSettings, timeout: float) -> Iterator[smtplib.SMTP]:
                         host=smtp.host, port=smtp.port,
                         hint="Check the recipients' addresses.") from None
     except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
-        raise MailError(f"Could not send through the SMTP server {where}: "
-                        f"{type(exc).__name__}: {exc}", host=smtp.host, port=smtp.port,
-                        hint="Check [smtp] host and port, and that the server is reachable."
-                        ) from None
+        raise MailError(f"The SMTP server {where} could not be used "
+                        f"({type(exc).__name__}: {exc}); nothing was sent.",
+                        host=smtp.host, port=smtp.port,
+                        hint="Check [smtp] host and port, and that the server is reachable "
+                        "from here; then run again.") from None
 
 
 def send_message(smtp: SmtpSettings, message: EmailMessage, *,

@@ -272,5 +272,6 @@ def card(app: AppContext, external_id: str | None, pseudonym: str | None,
     settings = app.settings
     p = (pseudonym.strip() if pseudonym is not None
          else pseudonymise(str(external_id), settings.require_pseudonym_key(), today=date.today()))
-    path = locate_card(settings.reports.out_dir, p, report_dir=report_dir)
+    path = locate_card(settings.reports.out_dir, p, report_dir=report_dir,
+                       who=None if external_id is None else str(external_id))
     click.echo(str(path.parent / INDEX_NAME if show_index else path))

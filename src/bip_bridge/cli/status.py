@@ -31,8 +31,8 @@ def command(app: AppContext, as_json: bool, live: bool, today: datetime | None) 
     nothing (a store that does not exist yet is reported, exit 66); --live also reads
     LimeSurvey's token tables. No names or e-mail addresses are shown.
 
-    Exit codes: 0 shown; 66 no store yet; 69 the store unreadable (or, with --live, LimeSurvey)
-    unavailable; 78 configuration problem (docs/exit-codes.md).
+    Exit codes: 0 shown; 66 no store yet; 69 the store cannot be read (or, with --live,
+    LimeSurvey cannot be reached); 78 configuration problem (docs/exit-codes.md).
     """
     from bip_bridge.outreach.status import status
 

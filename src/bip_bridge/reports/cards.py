@@ -94,21 +94,31 @@ def latest_report_folder(out_dir: Path) -> Path | None:
     return dated[-1] if dated else None
 
 
-def locate_card(out_dir: Path, pseudonym: str, *, report_dir: Path | None = None) -> Path:
+def locate_card(out_dir: Path, pseudonym: str, *, report_dir: Path | None = None,
+                who: str | None = None) -> Path:
     """The card of ``pseudonym`` in ``report_dir``, else in the newest report folder of
-    ``out_dir``; :class:`~bip_bridge.errors.NotFound` when there is none."""
+    ``out_dir``; :class:`~bip_bridge.errors.NotFound` when there is none. ``who`` is the
+    id the user typed, repeated in the message."""
     from bip_bridge.errors import NotFound
 
+    if report_dir is not None and not (Path(report_dir) / CARDS_DIR).is_dir():
+        what = "does not exist" if not Path(report_dir).exists() else "holds no cards folder"
+        raise NotFound(f"The report folder {report_dir} {what}.",
+                       hint="Name a dated folder written by `bip-bridge report` (for example "
+                       f"{Path(out_dir) / dt.date.today().isoformat()}), or leave out --report "
+                       "to use the newest one.")
     folder = report_dir if report_dir is not None else latest_report_folder(out_dir)
     if folder is None:
         raise NotFound(f"No report folder with cards in {out_dir}.",
                        hint="Run `bip-bridge report` first (or name the folder with --report).")
     found = find_card(folder, pseudonym)
     if found is None:
-        raise NotFound(f"{folder} has no card for pseudonym {pseudonym[:SHORT_PSEUDONYM]}…",
-                       hint="A card is written for everyone with at least one complete "
-                       "response; run `bip-bridge sync` and `bip-bridge report`, and check "
-                       "the id.")
+        person = (f"participant {who} (pseudonym {pseudonym[:SHORT_PSEUDONYM]}…)" if who
+                  else f"pseudonym {pseudonym[:SHORT_PSEUDONYM]}…")
+        raise NotFound(f"{folder} has no card for {person}.",
+                       hint="Check the id (`bip-bridge participants list` shows who is "
+                       "enrolled). A card is written for everyone with at least one complete "
+                       "response: run `bip-bridge sync` and `bip-bridge report` first.")
     return found
 
 
