@@ -105,3 +105,33 @@ def test_report_email_cards_without_password_writes_nothing(
     assert "No LimeSurvey password is set." in result.output
     assert "Reports written to" not in result.output
     assert not list(settings_of(world).reports.out_dir.glob("*"))
+
+
+def test_report_email_cards_smtp_down_exits_69_and_sends_later(
+        world: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unreachable SMTP server was a 'skipped:' line and exit 0; it is exit 69 (as the
+    help says), no delivery row is left, and the next run sends the cards."""
+    import re as re_
+
+    import bip_bridge.reports as reports
+    from outreach_support import free_port
+
+    assert cli(world, "participants", "import", str(world["roster"])).exit_code == 0
+    folder = _report(world, "2026-05-01")
+    monkeypatch.setattr(reports, "write_reports", lambda *a, **k: folder)
+    config = world["config"]
+    good = config.read_text(encoding="utf-8")
+    config.write_text(re_.sub(r"port = \d+", f"port = {free_port()}", good), encoding="utf-8")
+    down = cli(world, "report", "--email-cards", "--no-names")
+    assert down.exit_code == 69, down.output
+    assert "could not be used" in down.output and "nothing was sent" in down.output
+    assert "Progression cards e-mailed: 0 e-mail(s)" in down.output
+    assert "wait for the next `report --email-cards`" in down.output
+    assert "Traceback" not in down.output and "skipped:" not in down.output
+    with world["engine"].connect() as conn:
+        assert conn.execute(sa.select(sa.func.count())
+                            .select_from(schema.deliveries)).scalar() == 0
+    config.write_text(good, encoding="utf-8")
+    up = cli(world, "report", "--email-cards", "--no-names")
+    assert up.exit_code == 0, up.output
+    assert "2 e-mail(s) with 3 card(s)" in up.output and len(world["inbox"].messages) == 2

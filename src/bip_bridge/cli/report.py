@@ -127,3 +127,5 @@ def command(app: AppContext, out_dir: Path | None, excel: bool | None,
         for line in mailed.skipped:
             click.echo(f"skipped: {line}", err=True)
         app.echo(mailed.summary())
+        if mailed.failed is not None:  # exit 69: the cards not sent go on the next run
+            raise mailed.failed

@@ -48,6 +48,7 @@ class CardsMailReport:
     already: int = 0  # cards of this report sent before
     uncertain: int = 0
     skipped: list[str] = field(default_factory=list)
+    failed: MailError | None = None  # the SMTP server took nothing; the rest wait
 
     def summary(self) -> str:
         out = (f"Progression cards e-mailed: {self.emails} e-mail(s) with {self.cards} "
@@ -57,6 +58,9 @@ class CardsMailReport:
         if self.uncertain:
             out += (f"; {self.uncertain} card(s) from a run cut off while sending were not "
                     "sent again")
+        if self.failed is not None:
+            out += ("; the SMTP server failed, so the other cards wait for the next "
+                    "`report --email-cards`")
         return out + "."
 
 
@@ -173,8 +177,7 @@ def send_cards(api: LimeSurveyAPI, engine: sa.Engine, settings: Settings, templa
             send_once(engine, CHANNEL, [(sid, p, 0, item) for p, _ in todo], message, send,
                       caseworker_id=folder, now=now)
         except MailError as err:
-            report.skipped.append(f"progression cards: {err} The rest are sent on the next "
-                                  "run with --email-cards.")
+            report.failed = err  # the caller tells it and exits 69; re-running sends these
             break
         report.emails += 1
         report.cards += len(todo)
