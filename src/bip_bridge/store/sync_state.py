@@ -187,8 +187,9 @@ def _bulk_insert(conn: sa.Connection, rows: list[dict[str, Any]], run_id: int) -
         conn.exec_driver_sql(head + ", ".join([one] * len(chunk)), tuple(params))
 
 
-# PostgreSQL: a page's new and changed responses are copied (COPY, psycopg's copy) into
-# this temporary table, then written with one INSERT … SELECT … ON CONFLICT: the rows go
+# PostgreSQL: a page's changed responses are copied (COPY, psycopg's copy) into this
+# temporary table, then written with one INSERT … SELECT … ON CONFLICT (new ones, known
+# new from the read in the same transaction, are copied straight in): the rows go
 # over the wire in COPY's compact format instead of as thousands of bound parameters of
 # a statement the driver would parse for every page. The table belongs to the session
 # (no other connection sees it; it goes when the connection closes) and each page
@@ -215,6 +216,30 @@ _UPSERT = (
     + ", ".join(f"{c} = EXCLUDED.{c}" for c in _CHANGED)
     + ", last_run_id = EXCLUDED.last_run_id, deleted_in_source = FALSE, deleted_run_id = NULL"
 )
+
+
+_COPY_NEW = (f"COPY {responses.name} ({', '.join(_INSERT_COLUMNS)}, sid, first_run_id, "
+             "last_run_id, deleted_in_source) FROM STDIN")
+
+
+def _copy_insert(conn: sa.Connection, sid: int, rows: list[dict[str, Any]],
+                 run_id: int) -> None:
+    """COPY a page's new responses straight into ``responses`` (PostgreSQL, psycopg 3).
+
+    The page's transaction has just read what is stored in its range, so these rows are
+    known to be new: no staging and no conflict handling are needed (a concurrent writer
+    is excluded by the sync lock, and would make the COPY fail, never write twice).
+    """
+    if any(r["sid"] != sid for r in rows):
+        raise ValueError("a page holds the responses of one survey")
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    tail = (int(sid), int(run_id), int(run_id), False)
+    with driver.cursor() as cur, cur.copy(_COPY_NEW) as copy:
+        write_row = copy.write_row
+        for row in rows:
+            values = _row_values(row)
+            write_row((*values[:5], _json_text(values[5]), values[6], *tail))
 
 
 def _copy_upsert(conn: sa.Connection, sid: int, rows: list[dict[str, Any]],
@@ -274,7 +299,10 @@ def _write_page(conn: sa.Connection, sid: int, run_id: int,
                 decide: Callable[[sa.Connection], PageWrite]) -> PageWrite:
     write = decide(conn)
     if conn.dialect.name == "postgresql" and (write.inserts or write.updates):
-        _copy_upsert(conn, sid, [*write.inserts, *write.updates], run_id)
+        if write.inserts:  # known new (read in this transaction): straight in
+            _copy_insert(conn, sid, write.inserts, run_id)
+        if write.updates:
+            _copy_upsert(conn, sid, write.updates, run_id)
         _write_deletions_and_cursor(conn, sid, run_id, write)
         return write
     if write.inserts:
