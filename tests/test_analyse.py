@@ -111,7 +111,7 @@ def test_analyse_prints_the_mixed_model(tmp_path):
     (b'{"responses": [1, 2]', "not valid JSON"),
     (b'{"result": []}', "not a LimeSurvey response export"),
     ('\ufeff"Svars-ID";"Datum inskickad"\r\n"1";"2025-01-01 10:00:00"\r\n'.encode(),
-     "lacks"),
+     "question texts, not question codes"),
 ])
 def test_bad_export_files_are_refused_with_the_fix(tmp_path, content, message):
     path = tmp_path / "export.csv"
@@ -138,3 +138,21 @@ def test_analyse_exit_code_for_a_bad_file(tmp_path):
     assert run.exit_code == 65
     assert "not valid JSON" in run.output
     assert not (tmp_path / "o").exists()
+
+
+def test_an_export_with_answer_texts_is_refused_naming_the_export_options(tmp_path):
+    """Issue 13 case 8: an export with answer texts ('10 – Stämmer helt', 'Söker arbete')
+    exited 0 after counting every 10 and every status as missing."""
+    p, c = generate_frames(12, 2, seed=3, model=MODEL, extras=False)
+    labels = {"10": "10 – Stämmer helt", "1": "1 – Stämmer inte alls"}
+    items = [col for col in p.columns if col.startswith("BIPD[")]
+    p = p.assign(**{col: p[col].map(lambda v: labels.get(str(v), v)) for col in items})
+    p = p.assign(STATUS=p["STATUS"].map(lambda v: "Söker arbete" if v == "SEEK" else v))
+    p_file, c_file = write_json(p, tmp_path / "p.json"), write_json(c, tmp_path / "c.json")
+    run = CliRunner().invoke(main, ["analyse", "--participant-export", str(p_file),
+                                    "--caseworker-export", str(c_file),
+                                    "--out", str(tmp_path / "out")])
+    assert run.exit_code == 65, run.output
+    assert "answer texts, not answer codes" in run.output
+    assert "'Answer codes'" in run.output and "'Question code'" in run.output
+    assert not (tmp_path / "out").exists()

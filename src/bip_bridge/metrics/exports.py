@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import orjson
@@ -28,9 +29,12 @@ from bip_bridge.metrics.prepare import answer_columns
 from bip_bridge.model import MeasurementModel
 
 EXPORT_HINT = (
-    "In LimeSurvey, export the responses as CSV or JSON with 'Question code' headings and "
-    "'Answer codes' (RemoteControl: export_responses with heading='code', response='short')."
+    "In LimeSurvey export the responses again (Responses > Export > Export responses): "
+    "format CSV or JSON, under Headings choose 'Question code', under Responses choose "
+    "'Answer codes' (RemoteControl: export_responses with heading='code', "
+    "response='short')."
 )
+_CODE = re.compile(r"^\s*-?\d+(?:\.0+)?\s*$")
 
 
 def read_export(path: Path, model: MeasurementModel, questionnaire: str) -> pd.DataFrame:
@@ -91,25 +95,42 @@ def _check(frame: pd.DataFrame, source: str, model: MeasurementModel, questionna
     missing = [c for c in expected if c not in frame.columns]
     if missing:
         shown = ", ".join(map(repr, list(frame.columns)[:4]))
+        texts = len(missing) == len(expected) or any(
+            " " in str(c) or len(str(c)) > 40 for c in frame.columns)
+        what = ("its column headings are question texts, not question codes"
+                if texts else f"it lacks {len(missing)} column(s) of template "
+                f"{model.template_version!r}")
         raise DataInvalid(
-            f"{source} lacks {len(missing)} column(s) of template {model.template_version!r} "
-            f"(its first columns are {shown}).",
+            f"{source}: {what} (its first columns are {shown}).",
             [Problem(source, f"no column {c!r}") for c in missing[:12]],
             source=source,
-            hint=EXPORT_HINT + " Check that the file is the right survey's export and that "
-            "--template-dir names the template the survey was made from.",
+            hint=EXPORT_HINT + " Check also that the file is the right survey's export and "
+            "that --template-dir names the template the survey was made from.",
         )
-    items = [c for c in answer_columns(model, questionnaire) if "[" in c]
-    cells = pd.Series(frame[items].to_numpy(dtype=object).ravel(), dtype=object).dropna()
-    # each distinct answer judged once, weighted by how often it occurs
-    counts = cells.value_counts(sort=False)
-    values = pd.Series(counts.index, dtype=object)
-    answered = (values.astype(str).str.strip() != "").to_numpy()
-    values, weights = values[answered], counts.to_numpy()[answered]
-    if len(values):
-        is_code = pd.to_numeric(values, errors="coerce").notna().to_numpy()
-        numeric = (weights * is_code).sum() / weights.sum()
-        if numeric < 0.5:
-            raise DataInvalid(
-                f"{source} holds answer texts (e.g. {values.iloc[0]!r}), not answer codes.",
-                source=source, hint=EXPORT_HINT)
+    # every answered cell must be a code: numbers in the arrays, the model's status codes
+    arrays = [c for c in answer_columns(model, questionnaire) if "[" in c]
+    checks = [(c, lambda v: bool(_CODE.match(v))) for c in arrays]
+    if model.status_question in frame.columns:
+        codes = set(model.statuses)
+        checks.append((model.status_question, lambda v: v.strip() in codes))
+    bad_columns: list[str] = []
+    examples: list[str] = []
+    cells = 0
+    for column, is_code in checks:
+        values = frame[column].dropna().astype(str)
+        values = values[values.str.strip() != ""]
+        if values.empty:
+            continue
+        distinct = pd.Series(values.unique(), dtype=object)
+        wrong = distinct[~distinct.map(is_code).astype(bool)]
+        if len(wrong):
+            bad_columns.append(column)
+            cells += int(values.isin(set(wrong)).sum())
+            examples.extend(str(w) for w in wrong[:2] if str(w) not in examples)
+    if bad_columns:
+        shown = ", ".join(repr(e) for e in examples[:3])
+        raise DataInvalid(
+            f"{source} holds answer texts, not answer codes: {cells} cell(s) in "
+            f"{', '.join(bad_columns[:6])}{' …' if len(bad_columns) > 6 else ''} "
+            f"(e.g. {shown}). Counting them as missing would be wrong.",
+            source=source, hint=EXPORT_HINT)
