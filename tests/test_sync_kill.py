@@ -12,7 +12,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bip_bridge.store import open_store
-from bip_bridge.store.schema import responses
+from bip_bridge.store.schema import responses, sync_runs
 from bip_bridge.sync import run_sync
 from test_locking import acquire_eventually
 from test_sync_fake import FakeLimeSurvey, add_survey_rows, store_snapshot
@@ -72,6 +72,10 @@ def test_kill_9_mid_sync_then_rerun_equals_an_uninterrupted_run(store_url: str) 
     acquire_eventually(store_url)  # the killed holder left no lock
     summary = run_sync(source(), engine, page_size=PAGE)
     assert summary.totals()["new"] == N - killed_at
+    with engine.connect() as conn:  # the killed run is closed as interrupted, not left running
+        runs = [(r.status, r.finished_at is not None) for r in conn.execute(
+            sa.select(sync_runs.c.status, sync_runs.c.finished_at).order_by(sync_runs.c.id))]
+    assert runs == [("interrupted", True), ("ok", True)]
     after_rerun = store_snapshot(engine)
     engine.dispose()
 

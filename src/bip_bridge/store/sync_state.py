@@ -59,7 +59,12 @@ def survey_list(engine: sa.Engine) -> list[tuple[int, str]]:
 
 
 def start_run(engine: sa.Engine) -> int:
+    """Record a new run. Runs still marked ``running`` are closed as ``interrupted``: sync
+    runs under the store's lock, so one still "running" now was killed (kill -9, power
+    cut) before it could record its end."""
     with _begin(engine) as conn, conn.begin():
+        conn.execute(sync_runs.update().where(sync_runs.c.status == "running")
+                     .values(status="interrupted", finished_at=now()))
         result = conn.execute(sync_runs.insert().values(started_at=now(), status="running"))
         key = result.inserted_primary_key
         assert key is not None
