@@ -121,6 +121,32 @@ IDEMPOTENT_METHODS = frozenset({
 _NOT_PROCESSED_STATUSES = frozenset({429, 503})
 
 
+def plain_http_to_another_host(url: str) -> bool:
+    """True for an ``http://`` URL whose host is not this machine (loopback)."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "http":
+        return False
+    host = (parts.hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True
+
+
+def _speaks_plain_http(exc: BaseException) -> bool:
+    """An SSL error that means the other end answered in plain HTTP (an https:// URL on
+    an http port): OpenSSL's "wrong version number" / "record layer failure" /
+    "packet length too long"."""
+    text = str(exc).lower()
+    return any(s in text for s in ("wrong version number", "record layer failure",
+                                   "packet length too long", "http request"))
+
+
 def html_error_message(body: str) -> str | None:
     """The message of LimeSurvey's HTML error page (a PHP ``Error``), or None.
 
@@ -254,6 +280,10 @@ class LimeSurveyClient:
         self.logins = 0  # how many session keys this client obtained (tests, diagnostics)
         if verify is False:
             log.warning("TLS certificate verification is OFF for %s; use only for testing.", url)
+        if plain_http_to_another_host(url):
+            log.warning("LimeSurvey is reached over plain http at %s: the password and the "
+                        "participants' data cross the network unencrypted. Use https:// "
+                        "(docs/limesurvey.md).", url)
 
     def __repr__(self) -> str:  # never show the password or the session key
         state = "connected" if self._session is not None else "not connected"
@@ -372,6 +402,13 @@ class LimeSurveyClient:
         try:
             return attempt()
         except requests.exceptions.SSLError as exc:
+            if _speaks_plain_http(exc):
+                raise LimeSurveyUnavailable(
+                    f"TLS error talking to LimeSurvey ({method}): the server at "
+                    f"{self.url} answers in plain HTTP, not HTTPS.", method=method,
+                    hint="The port serves http, not https: write http:// in [limesurvey] url "
+                    "for this port, or use the server's HTTPS port (usually 443). A "
+                    "certificate setting (ca_bundle) will not help.") from None
             raise LimeSurveyUnavailable(
                 f"TLS error talking to LimeSurvey ({method}): {exc}", method=method,
                 hint="The server's certificate could not be verified. If it is signed by "

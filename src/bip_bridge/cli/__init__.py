@@ -99,7 +99,17 @@ def _register() -> None:
         main.add_command(command)
 
 
-_register()
+def _interrupted_at_start() -> None:
+    """Ctrl-C while the commands load: the same message and exit code as during a
+    command (130), never a traceback."""
+    sys.stderr.write("Interrupted.\n")
+    raise SystemExit(130)
+
+
+try:
+    _register()
+except KeyboardInterrupt:
+    _interrupted_at_start()
 
 __all__ = ["AppContext", "main", "pass_app", "redact"]
 

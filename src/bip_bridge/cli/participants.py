@@ -212,6 +212,8 @@ def list_(app: AppContext) -> None:
     current caseworker code, current wave and its token state.
 
     Reads the store only; shows no name, e-mail or external id (the store has none).
+    Exit codes: 0 listed; 66 no store yet (nothing is created); 73 the store's folder
+    does not exist.
     """
     from rich.console import Console
     from rich.table import Table
@@ -221,7 +223,7 @@ def list_(app: AppContext) -> None:
     from bip_bridge.wave_calendar import current_wave
 
     settings = app.settings
-    engine = open_store(settings.store.url)
+    engine = open_store(settings.store.url, create=False)  # reads only: creates nothing
     try:
         with engine.connect() as conn:
             state = load_state(conn)

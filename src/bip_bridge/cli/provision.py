@@ -32,6 +32,7 @@ def command(app: AppContext, dry_run: bool) -> None:
     69/76/77/78 LimeSurvey unreachable, refusing,
     wrong credentials or misconfigured (docs/exit-codes.md).
     """
+    from bip_bridge.errors import NotFound
     from bip_bridge.limesurvey import connect
     from bip_bridge.locking import mutation_lock, no_lock
     from bip_bridge.provision import Sender, provision
@@ -41,7 +42,10 @@ def command(app: AppContext, dry_run: bool) -> None:
     settings = app.settings
     templates = load_templates(settings.surveys.template_dir)
     with no_lock() if dry_run else mutation_lock(settings, command="provision"):
-        engine = open_store(settings.store.url)
+        try:
+            engine = open_store(settings.store.url, create=not dry_run)
+        except NotFound:  # a dry run before the store exists: plan against an empty one
+            engine = open_store("sqlite:///:memory:")
         try:
             with connect(settings) as api:
                 report = provision(api, engine, templates, dry_run=dry_run, adopt={

@@ -19,7 +19,6 @@ Folders are owner-only (0700), files 0600: they hold names and personal links.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from markupsafe import Markup
 from bip_bridge.api import LimeSurveyAPI
 from bip_bridge.cohort import CASEWORKER, PARTICIPANT, WaveState, load_state
 from bip_bridge.config import Settings
+from bip_bridge.files import private_folder, write_private
 from bip_bridge.outreach.digest import display_name
 from bip_bridge.outreach.links import survey_url
 from bip_bridge.outreach.texts import LANGUAGES, format_date, text, wave_words
@@ -166,23 +166,8 @@ def render_sheet(*, caseworker_id: str, language: str, today: date,
 # --- effects ------------------------------------------------------------------------
 
 
-def _private_dir(path: Path) -> Path:
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(path, 0o700)
-    return path
-
-
-def _write_private(path: Path, content: str) -> None:
-    """Write ``content`` to ``path`` (0600) all at once: a temporary file, then a rename."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(content)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+_private_dir = private_folder  # owner-only files: bip_bridge.files
+_write_private = write_private
 
 
 def _safe_part(value: str) -> str:

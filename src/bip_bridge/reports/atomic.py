@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bip_bridge.errors import ConfigError, Problem
+from bip_bridge.files import private_umask
 
 STAGING_PREFIX = ".bip-bridge-staging-"
 OLD_PREFIX = ".bip-bridge-old-"
@@ -51,11 +52,12 @@ def staged_folder(target: Path, allowed: Callable[[str], bool]) -> Iterator[Path
         shutil.rmtree(leftover, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{target.name}-", dir=parent))
     try:
-        yield staging
+        with private_umask():  # every file of a report is owner-only (docs/privacy.md)
+            yield staging
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    staging.chmod(0o750)
+    staging.chmod(0o700)  # personal data: owner-only (bip_bridge.files)
     if target.exists():
         old = Path(tempfile.mkdtemp(prefix=f"{OLD_PREFIX}{target.name}-", dir=parent))
         old.rmdir()

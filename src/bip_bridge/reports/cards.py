@@ -14,7 +14,6 @@ only in these files: the card folder is owner-only (0700) and each file 0600.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from collections import Counter
 from collections.abc import Mapping
@@ -24,6 +23,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
+from bip_bridge.files import private_folder, write_private
 from bip_bridge.model import LANGUAGES, MeasurementModel
 from bip_bridge.reports.card_view import (
     SHORT_PSEUDONYM,
@@ -139,21 +139,6 @@ class CardPeople:
 
     def __repr__(self) -> str:  # never print first names
         return f"CardPeople({len(self.languages)} participant(s))"
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write a file only its owner can read (0600), whatever the umask."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.chmod(path, 0o600)
-
-
-def private_folder(path: Path) -> Path:
-    """Create a folder only its owner can enter (0700)."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(path, 0o700)
-    return path
 
 
 def _wave_text(wave: int, people: CardPeople, t: Translator) -> str:

@@ -8,6 +8,7 @@ See docs/store.md for why it is configured the way it is.
 from __future__ import annotations
 
 import json
+import os
 import zlib
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from bip_bridge.errors import FileAccessError, StoreError
+from bip_bridge.errors import FileAccessError, NotFound, StoreError
 from bip_bridge.store import schema
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -185,12 +186,26 @@ def migrate(engine: sa.Engine) -> str:
     return head
 
 
-def open_store(url: str) -> sa.Engine:
+def open_store(url: str, *, create: bool = True) -> sa.Engine:
     """Open (and create or migrate) the store at ``url``.
+
+    A new SQLite file is created owner-only (0600; SQLite gives its -wal and -shm files
+    the same mode). With ``create=False`` (read-only commands) a SQLite store that does
+    not exist yet raises NotFound and nothing is created.
 
     Raises StoreError naming the URL (never its password) when the database cannot be
     reached, or was written by a newer bip-bridge.
     """
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        if not path.parent.is_dir():
+            raise store_folder_missing(path)
+        if not create:
+            raise NotFound(
+                f"There is no bip-bridge store at {safe_url(url)} yet; nothing was created.",
+                hint="Check [store] url, or set up first: `bip-bridge provision`, then "
+                "`bip-bridge participants import ROSTER`.")
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     engine = create_store_engine(url)
     try:
         migrate(engine)
