@@ -219,6 +219,7 @@ def test_end_and_forget_unknown_id(provisioned: dict[str, Any]) -> None:
 
 def test_unwritable_paths_fail_with_one_message(tmp_path: Path) -> None:
     config = _config(tmp_path / "c.toml", "http://127.0.0.1:9/rc", tmp_path / "s.sqlite")
+    open_store(f"sqlite:///{tmp_path / 's.sqlite'}").dispose()  # report needs a store
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder", encoding="utf-8")
     runner = CliRunner(env={"BIP_BRIDGE_PSEUDONYM_KEY": KEY})
@@ -237,6 +238,7 @@ def test_unwritable_paths_fail_with_one_message(tmp_path: Path) -> None:
 
 def test_report_on_an_empty_store_says_why_it_is_empty(tmp_path: Path) -> None:
     config = _config(tmp_path / "c.toml", "http://127.0.0.1:9/rc", tmp_path / "s.sqlite")
+    open_store(f"sqlite:///{tmp_path / 's.sqlite'}").dispose()  # set up, nothing synced
 
     result = CliRunner().invoke(main, ["--config", str(config), "report", "--out",
                                        str(tmp_path / "out"), "--date", "2026-01-15"])
@@ -259,3 +261,20 @@ def test_unopenable_sqlite_store_names_the_file_not_a_server(tmp_path: Path) -> 
         open_store(f"sqlite:///{not_a_db}")
     assert info.value.hint is not None
     assert "SQLite file" in info.value.hint and "database server" not in info.value.hint
+
+
+@pytest.mark.parametrize("args", [["letters"], ["report"], ["report", "--email-cards"]],
+                         ids=lambda a: "-".join(a))
+def test_letters_and_report_on_a_mistyped_store_create_nothing(tmp_path: Path,
+                                                               args: list[str]) -> None:
+    """A typo in [store] url made `letters` create an empty store and its lock file, and
+    `report` an empty report ('no responses yet'); both now say there is no store (66)."""
+    config = _config(tmp_path / "c.toml", "http://127.0.0.1:9/rc", tmp_path / "typo.sqlite")
+    before = sorted(p.name for p in tmp_path.iterdir())
+
+    result = _run(config, args, tmp_path / "roster.csv", EMULATOR_PASSWORD)
+
+    _assert_one_clean_error(result, 66)
+    assert f"There is no bip-bridge store at {tmp_path / 'typo.sqlite'} yet" in result.output
+    assert "nothing was created" in result.output and "Fix: Check [store] url" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == before

@@ -39,17 +39,18 @@ def command(app: AppContext, out_dir: Path | None, everyone: bool, again: bool,
     OUT/<caseworker id>/meeting-sheet.html, owner-only (folders 0700, files 0600: they
     hold names and personal links). Records each letter in the store.
 
-    Exit codes: 0 written; 66 no active surveys; 69/76/77 LimeSurvey unreachable,
+    Exit codes: 0 written; 66 no store yet or no active surveys; 69/76/77 LimeSurvey unreachable,
     refusing or wrong credentials; 73 OUT cannot be written; 75 another bip-bridge run
     holds the store (docs/exit-codes.md).
     """
     from bip_bridge.limesurvey import connect
     from bip_bridge.locking import mutation_lock
     from bip_bridge.outreach.letters import write_letters
-    from bip_bridge.store import open_store
+    from bip_bridge.store import open_store, require_existing_sqlite
     from bip_bridge.templates import load_templates
 
     settings = app.settings
+    require_existing_sqlite(settings.store.url, needed_for="no one to write to")
     day = today.date() if today is not None else date.today()
     templates = load_templates(settings.surveys.template_dir)
     with mutation_lock(settings, command="letters"):

@@ -49,7 +49,8 @@ def command(app: AppContext, out_dir: Path | None, excel: bool | None,
     the cards show the pseudonym's first 8 characters and the report is still written.
     The cards folder is readable by its owner only.
 
-    Exit codes: 0 written; 65 the data or templates are invalid; 69 the store (or, with
+    Exit codes: 0 written; 66 no store yet (a SQLite file that does not exist; nothing is
+    created); 65 the data or templates are invalid; 69 the store (or, with
     --email or --email-cards, the SMTP server) is unavailable; 75 (with --email-cards)
     another command is changing the store; 73 OUT cannot be created or written; 78
     configuration problem (with --email or --email-cards also a missing [smtp] section or
@@ -59,10 +60,11 @@ def command(app: AppContext, out_dir: Path | None, excel: bool | None,
     import sqlalchemy as sa
 
     from bip_bridge.reports import write_reports
-    from bip_bridge.store import open_store, schema
+    from bip_bridge.store import open_store, require_existing_sqlite, schema
     from bip_bridge.templates import load_templates
 
     settings = app.settings
+    require_existing_sqlite(settings.store.url, needed_for="nothing to report")
     # what the e-mail options need is checked before the report is built, so a missing
     # [smtp] or password is told at once and writes nothing
     if send_email:

@@ -81,6 +81,26 @@ def sqlite_path(url: str | sa.URL) -> Path | None:
     return Path(str(parsed.database))
 
 
+def require_existing_sqlite(url: str, *, needed_for: str) -> None:
+    """NotFound (exit 66) when ``url`` names a SQLite file that does not exist yet (73
+    when its folder does not exist either).
+
+    Commands that only read a set-up store's people (``letters``, ``report``) call it
+    first, so a mistyped ``[store] url`` creates no empty store (nor its lock file)."""
+    from bip_bridge.errors import NotFound
+
+    path = sqlite_path(url)
+    if path is not None and not path.parent.is_dir():
+        raise store_folder_missing(path)  # exit 73, as from every command
+    if path is not None and not path.exists():
+        raise NotFound(
+            f"There is no bip-bridge store at {path} yet, so there is {needed_for}; "
+            "nothing was created.",
+            hint="Check [store] url (a relative path is read from the folder of the "
+                 "configuration file), or set up first: `bip-bridge provision`, then "
+                 "`bip-bridge participants import ROSTER` and `bip-bridge sync`.")
+
+
 def store_folder_missing(path: Path) -> FileAccessError:
     """The one error (exit 73) for a SQLite store whose folder does not exist."""
     return FileAccessError(
