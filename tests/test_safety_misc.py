@@ -126,3 +126,22 @@ def test_the_private_file_helper(tmp_path: Path) -> None:
     path = write_private(folder / "x.html", "<p>Anna</p>")
     assert (folder.stat().st_mode & 0o777, path.stat().st_mode & 0o777) == (0o700, 0o600)
     assert path.read_text(encoding="utf-8") == "<p>Anna</p>"
+
+
+def test_ctrl_c_at_a_prompt_exits_130(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import click
+
+    def ctrl_c(*_: object, **__: object) -> bool:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise click.exceptions.Abort() from None  # what click's prompt does
+
+    config = _config(tmp_path, "http://127.0.0.1:9/index.php/admin/remotecontrol")
+    monkeypatch.setenv("BIP_BRIDGE_PSEUDONYM_KEY", "k" * 32)
+    open_store(f"sqlite:///{tmp_path / 'bip.sqlite'}").dispose()
+    monkeypatch.setattr(click, "confirm", ctrl_c)
+    run = CliRunner().invoke(main, ["--config", str(config), "participants", "forget",
+                                    "--pseudonym", "a" * 64])
+    assert run.exit_code == 130 and "Interrupted." in run.output
+    assert "Traceback" not in run.output

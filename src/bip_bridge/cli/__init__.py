@@ -54,6 +54,11 @@ class BipGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(130)
+        except click.exceptions.Abort as err:  # Ctrl-C at a prompt arrives as Abort
+            if not isinstance(err.__context__, KeyboardInterrupt):
+                raise  # the user answered no: click's own "Aborted!"
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
 
     @staticmethod
     def _fail(ctx: click.Context, err: BipBridgeError) -> None:

@@ -159,8 +159,9 @@ def forget(app: AppContext, external_id: str | None, pseudonym: str | None, yes:
     folders that still hold files about the person. The ID is checked as in a roster
     (a personnummer's check digit): a wrong one is refused (65). If it is cut
     off, run it again: it completes the erasure. Exit codes: 0 erased (or nothing was
-    left); 75 another changing command holds the lock; 69/76/77 LimeSurvey
-    unreachable, refusing or wrong credentials.
+    left); 65 an ID that cannot be right (check digit); 75 another changing command
+    holds the lock; 78 no pseudonym key; 69/76/77 LimeSurvey unreachable, refusing or
+    wrong credentials.
     """
     from bip_bridge.erasure import folders_holding, forget_participant, letter_locations
     from bip_bridge.limesurvey import connect
