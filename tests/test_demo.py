@@ -45,3 +45,30 @@ def test_demo_refuses_a_folder_that_is_not_its_own(tmp_path: Path) -> None:
     assert "not a bip-bridge demo folder" in outcome.output
     assert (tmp_path / "precious.txt").read_text(encoding="utf-8") == "keep me"
     assert not (tmp_path / MARKER).exists()
+
+
+def test_demo_prints_where_to_look_and_the_next_commands_work(tmp_path: Path) -> None:
+    """A new user follows the demo's summary: every path it names exists, one
+    caseworker's index page is named, and the suggested `status` runs without secrets."""
+    import re
+    import shlex
+
+    out = tmp_path / "demo"
+    runner = CliRunner()
+    done = runner.invoke(main, ["demo", "--out", str(out), "--participants", "20",
+                                "--months", "6", "--seed", "3"])
+    assert done.exit_code == 0, done.output
+    text = done.output
+    where = text[text.index("Where to look:"):text.index("Try next")]
+    paths = re.findall(r":\s+(/\S+)", where)
+    assert len(paths) >= 8
+    for path in paths:
+        assert Path(path).exists(), path
+    index = re.search(r"list of their participants' cards: (\S+)", where)
+    assert index is not None and index.group(1).endswith("index.html")
+    status_line = next(line for line in text.splitlines() if " status " in line)
+    argv = shlex.split(status_line.split("#")[0])[1:]  # drop the program name
+    status = CliRunner(env={"BIP_BRIDGE_LIMESURVEY_PASSWORD": None,
+                            "BIP_BRIDGE_PSEUDONYM_KEY": None}).invoke(main, argv)
+    assert status.exit_code == 0, status.output
+    assert "Caseworker assessments" in status.output

@@ -70,8 +70,17 @@ def command(app: AppContext, out_dir: Path, participants: int, months: int, seed
     echo("Where to look:")
     echo(f"  HTML report:        {result.report_dir / 'report.html'}")
     echo(f"  progression cards:  {result.report_dir / 'cards'}")
+    indexes = sorted((result.report_dir / "cards").glob("*/index.html"))
+    if indexes:
+        echo(f"  a caseworker's list of their participants' cards: {indexes[0]}")
     echo(f"  caseworker digests: {result.out_dir / 'mail'}")
     echo(f"  analyst CSVs:       {result.report_dir}")
     echo(f"  store (SQLite):     {result.out_dir / 'bip-bridge.sqlite'}")
     echo(f"  configuration:      {result.out_dir / 'bip-bridge.toml'}")
     echo(f"  synthetic roster:   {result.out_dir / 'roster.csv'}")
+    config = result.out_dir / "bip-bridge.toml"
+    echo("Try next (no server needed):")
+    echo(f"  bip-bridge --config {config} status      "
+         "# where the waves stand, per caseworker")
+    echo("  bip-bridge templates preview --out preview  "
+         "# every questionnaire page, e-mail and letter")
