@@ -324,16 +324,21 @@ def test_index_tells_apart_participants_with_the_same_first_name() -> None:
         t = Translator(language)
         rows = [index_row(p, [0], people, t, today=TODAY, href=f"{p}0000.html")
                 for p in "abcd"]
-        names = [r["name"] for r in tell_apart(rows, t)]
-        assert names[1] == f"Hugo ({started})"
-        assert names[0].startswith("Hugo (") and names[0] != names[1]
-        assert names[2:] == ["Alva", "Nils"]  # unique names stay as they are
+        names = [(r["name"], r["extra"]) for r in tell_apart(rows, t)]
+        assert names[1] == ("Hugo", started)
+        assert names[0][0] == "Hugo" and names[0][1] not in ("", started)
+        assert names[2:] == [("Alva", ""), ("Nils", "")]  # unique names: nothing added
     # the same name and the same start date: the card's file name tells them apart
     same = CardPeople(enrolled_on={"a": dt.date(2024, 6, 1), "b": dt.date(2024, 6, 1)},
                       first_names={"a": "Hugo", "b": "Hugo"})
     t = Translator("sv")
     rows = [index_row(p, [0], same, t, today=TODAY, href=f"{p}0000.html") for p in "ab"]
-    assert [r["name"] for r in tell_apart(rows, t)] == ["Hugo (a0000)", "Hugo (b0000)"]
+    assert [r["extra"] for r in tell_apart(rows, t)] == ["a0000", "b0000"]
+    from bip_bridge.reports.html import environment
+
+    page = environment().get_template("cards_index.html.j2").render(
+        lang="sv", t=t, caseworker="HL-1", today="2025-03-01", rows=tell_apart(rows, t))
+    assert '<td>Hugo<br><span class="sub">(a0000)</span></td>' in page
 
 
 def test_card_legend_explains_the_question_mark(model: Any) -> None:

@@ -175,6 +175,7 @@ def index_row(pseudonym: str, waves: list[int], people: CardPeople, t: Translato
     return {
         "name": display_name(pseudonym, people.first_names.get(pseudonym)),
         "started": started.isoformat() if started is not None else "",
+        "extra": "",  # set by tell_apart when another row has the same name
         "last": t("cards_none") if last is None else _wave_text(last, people, t),
         "next": next_text,
         "due": due_text,
@@ -184,9 +185,9 @@ def index_row(pseudonym: str, waves: list[int], people: CardPeople, t: Translato
 
 
 def tell_apart(rows: list[dict[str, Any]], t: Translator) -> list[dict[str, Any]]:
-    """Rows of one index page whose first names are the same get their start date (or,
-    when that is the same too, the card's file name) after the name, so a caseworker
-    with two participants called Hugo opens the right card. Pure."""
+    """Rows of one index page whose first names are the same get an ``extra``: their
+    start date (or, when that is the same too, the card's file name), shown under the
+    name, so a caseworker with two participants called Hugo opens the right card. Pure."""
     def key(row: dict[str, Any]) -> str:
         return str(row["name"]).casefold()
 
@@ -203,7 +204,7 @@ def tell_apart(rows: list[dict[str, Any]], t: Translator) -> list[dict[str, Any]
                           date=format_date(dt.date.fromisoformat(started), t.language))
             else:
                 extra = Path(str(row["href"])).stem
-            row = {**row, "name": f"{row['name']} ({extra})"}
+            row = {**row, "extra": extra}  # shown after the name, on its own line
         out.append(row)
     return out
 
