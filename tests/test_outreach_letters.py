@@ -154,3 +154,18 @@ def test_forget_names_the_letter_folders_that_still_hold_the_person(
     assert "still hold files about this person" in result.output
     assert str(out / "HL-018") in result.output
     assert str(out / "HL-017") not in result.output  # Anna's and Eva Lisa's folder
+
+
+def test_forget_lists_the_dated_letters_folder_once(world: dict[str, Any]) -> None:
+    """Letters in the default place ([reports] out_dir/letters/DATE): one line naming the
+    dated folder (it listed out_dir/letters and, again, the caseworker folder in it)."""
+    from outreach_support import settings_of
+
+    assert cli(world, "participants", "import", str(world["roster"])).exit_code == 0
+    assert cli(world, "waves", "--send-as-of", TODAY.isoformat(), day=TODAY).exit_code == 0
+    assert cli(world, "letters", "--all", "--today", TODAY.isoformat()).exit_code == 0
+    result = cli(world, "participants", "forget", ROWS[1][0], "--yes")
+    assert result.exit_code == 0, result.output
+    listed = result.output.split("about this person:")[1].split()
+    out_dir = settings_of(world).reports.out_dir
+    assert listed == [str(out_dir / "letters" / TODAY.isoformat())]

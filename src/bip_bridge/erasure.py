@@ -282,8 +282,9 @@ def folders_holding(pseudonym: str, roots: Iterable[Path]) -> list[Path]:
     """Folders under ``roots`` whose files still mention the person: a file named with
     the pseudonym's first 12 characters (cards), a letter named with its first 8
     (``letter-w<wave>-<prefix>.html``) or a text file containing it.
-    Each report folder (the first level below a root) is listed once."""
-    from bip_bridge.outreach.letters import LETTER_PREFIX_LENGTH
+    Each report folder (the first level below a root; for letters below a root, the dated
+    folder) is listed once."""
+    from bip_bridge.outreach.letters import LETTER_PREFIX_LENGTH, LETTERS_DIR
 
     needle = pseudonym.encode()
     prefix = pseudonym[:12]
@@ -295,7 +296,9 @@ def folders_holding(pseudonym: str, roots: Iterable[Path]) -> list[Path]:
         for path in sorted(root.rglob("*")):
             if not path.is_file():
                 continue
-            top = root / path.relative_to(root).parts[0]
+            parts = path.relative_to(root).parts
+            # a report folder, or one dated folder of letters (out_dir/letters/DATE)
+            top = root.joinpath(*parts[:2 if parts[0] == LETTERS_DIR and len(parts) > 2 else 1])
             if top in hits:
                 continue
             holds = prefix in path.name or (path.name.startswith("letter-w")

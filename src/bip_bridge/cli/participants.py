@@ -197,7 +197,10 @@ def forget(app: AppContext, external_id: str | None, pseudonym: str | None, yes:
                  "response in LimeSurvey. Recorded as erased, so import and sync will not "
                  "bring them in. If you expected someone, check the id (and that "
                  "BIP_BRIDGE_PSEUDONYM_KEY is the key used at import).")
-    roots = [settings.reports.out_dir, *{path.parent for path in letters}]
+    out_dir = Path(settings.reports.out_dir).resolve()
+    elsewhere = {path.parent for path in letters  # letters written with --out elsewhere
+                 if not path.resolve().is_relative_to(out_dir)}
+    roots = [settings.reports.out_dir, *sorted(elsewhere)]
     folders = folders_holding(p, roots)
     if folders:
         click.echo("These folders still hold files about this person (written before the "

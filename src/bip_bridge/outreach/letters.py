@@ -60,6 +60,7 @@ class OpenWave:
 
 
 LETTER_PREFIX_LENGTH = 8  # characters of the pseudonym in a letter's file name
+LETTERS_DIR = "letters"  # [reports] out_dir/letters/YYYY-MM-DD by default
 
 
 def letter_file_name(wave: int, pseudonym: str) -> str:
@@ -192,7 +193,7 @@ def write_letters(api: LimeSurveyAPI, engine: sa.Engine, settings: Settings, tem
     interval = settings.waves.interval_months
     rpc = settings.limesurvey.url
     folder = Path(out_dir) if out_dir is not None else (
-        Path(settings.reports.out_dir) / "letters" / today.isoformat())
+        Path(settings.reports.out_dir) / LETTERS_DIR / today.isoformat())
     report = LettersReport(folder=folder.resolve())
     _private_dir(folder.parent if out_dir is None else folder)
     _private_dir(folder)
