@@ -281,7 +281,7 @@ CARD_TEXTS: dict[str, dict[str, str]] = {
                        "en": "Help with health"},
     "card_level_full": {"sv": "hela tiden", "da": "hele tiden", "en": "all the time"},
     "card_level_part": {"sv": "en del", "da": "en del", "en": "some"},
-    "card_level_none": {"sv": "nej", "da": "nej", "en": "no"},
+    "card_level_none": {"sv": "inte alls", "da": "slet ikke", "en": "not at all"},
     "card_level_unknown": {"sv": "?", "da": "?", "en": "?"},
     "card_gap_weeks": {"sv": "Veckor utan stöd", "da": "Uger uden støtte",
                        "en": "Weeks with no help"},
@@ -290,7 +290,7 @@ CARD_TEXTS: dict[str, dict[str, str]] = {
     "card_new_caseworker_mark": {"sv": "ja", "da": "ja", "en": "yes"},
     "card_lg_full": {"sv": "hela tiden", "da": "hele tiden", "en": "all the time"},
     "card_lg_part": {"sv": "en del av tiden", "da": "en del af tiden", "en": "some of the time"},
-    "card_lg_none": {"sv": "inget", "da": "ingen", "en": "none"},
+    "card_lg_none": {"sv": "inte alls", "da": "slet ikke", "en": "not at all"},
     "card_lg_unknown": {"sv": "inget svar från handledaren", "da": "intet svar fra "
                         "sagsbehandleren", "en": "no answer from the caseworker"},
     "card_no_periods": {"sv": "Det finns bara en mätning än.",

@@ -175,8 +175,16 @@ REPORT_TEXTS: dict[str, dict[str, str]] = {
               "response ids.",
     },
     # --- raw and adjusted differences
-    "raw_diff": {"sv": "Skillnad mot {ref}", "da": "Forskel fra {ref}",
-                 "en": "Difference from {ref}"},
+    "raw_diff": {"sv": "Skillnad mot gruppen {ref}", "da": "Forskel fra gruppen {ref}",
+                 "en": "Difference from group {ref}"},
+    "delta_note": {
+        "sv": "ΔP = förändring i deltagarindex, ΔC = förändring i handledarindex, från ett "
+              "mättillfälle till nästa.",
+        "da": "ΔP = ændring i deltagerindeks, ΔC = ændring i sagsbehandlerindeks, fra én "
+              "måling til den næste.",
+        "en": "ΔP = change in the participant index, ΔC = change in the caseworker index, "
+              "from one wave to the next.",
+    },
     "adjusted_diff": {"sv": "Justerad skillnad (95 % KI)", "da": "Justeret forskel (95 % KI)",
                       "en": "Adjusted difference (95 % CI)"},
     "reference_group": {"sv": "jämförelsegrupp", "da": "sammenligningsgruppe",
