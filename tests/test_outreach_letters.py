@@ -169,3 +169,21 @@ def test_forget_lists_the_dated_letters_folder_once(world: dict[str, Any]) -> No
     listed = result.output.split("about this person:")[1].split()
     out_dir = settings_of(world).reports.out_dir
     assert listed == [str(out_dir / "letters" / TODAY.isoformat())]
+
+
+def test_forget_names_the_meeting_sheet_of_a_person_who_got_no_letter(
+        world: dict[str, Any]) -> None:
+    """Anna has an e-mail address, so she gets no letter, but her caseworker's meeting
+    sheet names her and carries her link (not her pseudonym): forget must list it."""
+    assert cli(world, "participants", "import", str(world["roster"])).exit_code == 0
+    assert cli(world, "waves", "--send-as-of", TODAY.isoformat(), day=TODAY).exit_code == 0
+    from outreach_support import settings_of
+
+    assert cli(world, "letters", "--today", TODAY.isoformat()).exit_code == 0
+    dated = settings_of(world).reports.out_dir / "letters" / TODAY.isoformat()
+    sheet = (dated / "HL-017" / "meeting-sheet.html").read_text(encoding="utf-8")
+    assert "Anna" in sheet
+    assert not any(p.name.startswith("letter-w") for p in (dated / "HL-017").iterdir())
+    result = cli(world, "participants", "forget", ROWS[0][0], "--yes")  # Anna, HL-017
+    assert result.exit_code == 0, result.output
+    assert result.output.split("about this person:")[1].split() == [str(dated)]

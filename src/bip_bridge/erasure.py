@@ -278,15 +278,26 @@ def letter_locations(engine: sa.Engine, pseudonym: str) -> list[Path]:
                                           d.c.location.is_not(None)))]
 
 
-def folders_holding(pseudonym: str, roots: Iterable[Path]) -> list[Path]:
+def person_tokens(engine: sa.Engine, pseudonym: str) -> list[str]:
+    """The person's access codes (read before the erasure deletes them): a meeting sheet
+    names the person and carries their links, but not their pseudonym."""
+    t = schema.tokens
+    with engine.connect() as conn:
+        return sorted({str(x.token) for x in conn.execute(
+            sa.select(t.c.token).where(t.c.pseudonym == pseudonym))})
+
+
+def folders_holding(pseudonym: str, roots: Iterable[Path],
+                    tokens: Iterable[str] = ()) -> list[Path]:
     """Folders under ``roots`` whose files still mention the person: a file named with
     the pseudonym's first 12 characters (cards), a letter named with its first 8
-    (``letter-w<wave>-<prefix>.html``) or a text file containing it.
+    (``letter-w<wave>-<prefix>.html``) or a text file containing the pseudonym or one of
+    the person's access codes ``tokens`` (a meeting sheet lists their links).
     Each report folder (the first level below a root; for letters below a root, the dated
     folder) is listed once."""
     from bip_bridge.outreach.letters import LETTER_PREFIX_LENGTH, LETTERS_DIR
 
-    needle = pseudonym.encode()
+    needles = [pseudonym.encode(), *(t.encode() for t in tokens if len(t) >= 8)]
     prefix = pseudonym[:12]
     letter_end = f"-{pseudonym[:LETTER_PREFIX_LENGTH]}.html"  # letter-w<wave>-<p[:8]>.html
     hits: set[Path] = set()
@@ -305,7 +316,8 @@ def folders_holding(pseudonym: str, roots: Iterable[Path]) -> list[Path]:
                                              and path.name.endswith(letter_end))
             if not holds and path.suffix.lower() in TEXT_SUFFIXES:
                 with contextlib.suppress(OSError):
-                    holds = needle in path.read_bytes()
+                    data = path.read_bytes()
+                    holds = any(needle in data for needle in needles)
             if holds:
                 hits.add(top if top.is_dir() else root)
     return sorted(hits)

@@ -163,7 +163,12 @@ def forget(app: AppContext, external_id: str | None, pseudonym: str | None, yes:
     holds the lock; 78 no pseudonym key; 69/76/77 LimeSurvey unreachable, refusing or
     wrong credentials.
     """
-    from bip_bridge.erasure import folders_holding, forget_participant, letter_locations
+    from bip_bridge.erasure import (
+        folders_holding,
+        forget_participant,
+        letter_locations,
+        person_tokens,
+    )
     from bip_bridge.limesurvey import connect
     from bip_bridge.locking import mutation_lock
     from bip_bridge.pseudonyms import resolve_pseudonym
@@ -181,6 +186,7 @@ def forget(app: AppContext, external_id: str | None, pseudonym: str | None, yes:
         templates = load_templates(settings.surveys.template_dir)
         with mutation_lock(settings, command="participants forget"), connect(settings) as api:
             letters = letter_locations(engine, p)
+            tokens = person_tokens(engine, p)
             report = forget_participant(api, engine, settings, p, templates=templates)
     finally:
         engine.dispose()
@@ -201,7 +207,7 @@ def forget(app: AppContext, external_id: str | None, pseudonym: str | None, yes:
     elsewhere = {path.parent for path in letters  # letters written with --out elsewhere
                  if not path.resolve().is_relative_to(out_dir)}
     roots = [settings.reports.out_dir, *sorted(elsewhere)]
-    folders = folders_holding(p, roots)
+    folders = folders_holding(p, roots, tokens)
     if folders:
         click.echo("These folders still hold files about this person (written before the "
                    "erasure); delete them, or the files in them about this person:", err=True)
