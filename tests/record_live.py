@@ -17,6 +17,7 @@ import base64
 import binascii
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -28,6 +29,9 @@ from urllib.parse import urlsplit
 
 import requests
 
+#: LimeSurvey's web asset URL prefix (the tmp/assets folder under its web root), plain or
+#: with JSON-escaped slashes
+ASSETS_URL = re.compile(r"\\?/tmp\\?/assets\\?/")
 ENV = ("BIP_BRIDGE_TEST_LIMESURVEY_URL", "BIP_BRIDGE_TEST_LIMESURVEY_USER",
        "BIP_BRIDGE_TEST_LIMESURVEY_PASSWORD")
 
@@ -76,11 +80,11 @@ class Recorder:
                     label = {self.url: "{endpoint}", base: "{base_url}"}.get(plain, "{host}")
                     text = text.replace(form, label)
                     done.append(label.strip("{}"))
-        # asset URLs under the server's web root (not a path on this machine)
-        for form in ("/tmp/assets/", "\\/tmp\\/assets\\/"):
-            if form in text:
-                text = text.replace(form, "{assets}/")
-                done.append("assets")
+        # asset URLs under the server's web root (not a path on this machine), plain or
+        # JSON-escaped
+        text, hits = ASSETS_URL.subn("{assets}/", text)
+        if hits:
+            done.append("assets")
         return text, sorted(set(done))
 
     def _hook(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
