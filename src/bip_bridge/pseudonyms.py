@@ -155,3 +155,15 @@ def resolve_pseudonym(engine: sa.Engine | None, settings: Settings, *, external_
                           [Problem("--pseudonym", "not 64 hexadecimal characters",
                                    "the pseudonym as `participants list` shows it")])
     return text
+
+
+#: characters of the pseudonym a person sees when LimeSurvey gives no first name
+SHORT_PSEUDONYM = 8
+
+
+def display_name(pseudonym: str, first_name: str | None) -> str:
+    """How outputs a person reads (cards, index pages, digests, letters) name a participant:
+    the first name on one line when LimeSurvey has one, else the pseudonym's first
+    characters (never stored, never a full pseudonym)."""
+    name = " ".join((first_name or "").split())
+    return name or pseudonym[:SHORT_PSEUDONYM]

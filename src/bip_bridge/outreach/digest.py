@@ -45,6 +45,7 @@ from bip_bridge.errors import MailError
 from bip_bridge.outreach.delivery import Sender, delivered_keys, send_once, settle_interrupted
 from bip_bridge.outreach.links import survey_url
 from bip_bridge.outreach.texts import LANGUAGES, format_date, text, wave_words
+from bip_bridge.pseudonyms import display_name
 from bip_bridge.store import schema
 from bip_bridge.tokens import LsToken, active_surveys, attribute_names, load_ls_tokens
 
@@ -138,16 +139,6 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
 
 
-def _one_line(value: str) -> str:
-    return " ".join(value.split())
-
-
-def display_name(firstname: str, pseudonym: str) -> str:
-    """The participant's first name, or (when LimeSurvey has none) the pseudonym's start."""
-    name = _one_line(firstname)
-    return name or f"({pseudonym[:8]})"
-
-
 def render_digest(items: Sequence[DigestItem], contacts: Mapping[int, LsToken], *,
                   language: str, rpc_url: str, interval_months: int) -> tuple[str, str]:
     """Subject and text of one caseworker's digest. Pure."""
@@ -155,7 +146,7 @@ def render_digest(items: Sequence[DigestItem], contacts: Mapping[int, LsToken], 
 
     def line(i: DigestItem) -> dict[str, str]:
         contact = contacts.get(i.tid)
-        return {"name": display_name(contact.firstname if contact else "", i.pseudonym),
+        return {"name": display_name(i.pseudonym, contact.firstname if contact else None),
                 "wave": wave_words(i.wave, lang, interval_months),
                 "since": text("digest_due", lang, date=format_date(i.due_on, lang)),
                 "link": survey_url(rpc_url, i.sid, i.token, lang)}

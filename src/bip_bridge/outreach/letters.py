@@ -36,9 +36,9 @@ from bip_bridge.api import LimeSurveyAPI
 from bip_bridge.cohort import CASEWORKER, PARTICIPANT, WaveState, load_state
 from bip_bridge.config import Settings
 from bip_bridge.files import private_folder, write_private
-from bip_bridge.outreach.digest import display_name
 from bip_bridge.outreach.links import survey_url
 from bip_bridge.outreach.texts import LANGUAGES, format_date, text, wave_words
+from bip_bridge.pseudonyms import display_name
 from bip_bridge.store import schema
 from bip_bridge.tokens import LsToken, active_surveys, attribute_names, load_ls_tokens
 from bip_bridge.wave_calendar import current_wave
@@ -205,7 +205,7 @@ def write_letters(api: LimeSurveyAPI, engine: sa.Engine, settings: Settings, tem
         p_ls = ls[PARTICIPANT].get(item.participant[2]) if item.participant else None
         c_ls = ls[CASEWORKER].get(item.caseworker[2]) if item.caseworker else None
         firstname = (p_ls.firstname if p_ls else "") or (c_ls.firstname if c_ls else "")
-        name = display_name(firstname, item.pseudonym)
+        name = display_name(item.pseudonym, firstname)
         p_lang = (p_ls.language if p_ls and p_ls.language in LANGUAGES else person.language)
         c_lang = (c_ls.language if c_ls and c_ls.language in LANGUAGES
                   else settings.reports.language)

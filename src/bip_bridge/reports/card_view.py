@@ -22,10 +22,9 @@ from bip_bridge import __version__
 from bip_bridge.cells import as_number as _num
 from bip_bridge.cells import is_missing as _missing
 from bip_bridge.model import MeasurementModel
+from bip_bridge.pseudonyms import SHORT_PSEUDONYM, display_name
 from bip_bridge.reports.frames import MetricsFrames, frame
 from bip_bridge.reports.i18n import Translator
-
-SHORT_PSEUDONYM = 8  # characters of the pseudonym shown when no first name is known
 
 # profile rows (one small SVG per indicator)
 PROFILE_W, PROFILE_H, PROFILE_PAD = 250, 24, 9
@@ -33,12 +32,6 @@ PROFILE_W, PROFILE_H, PROFILE_PAD = 250, 24, 9
 CHART_W, CHART_H, CHART_PAD_L, CHART_PAD_R, CHART_PAD_Y = 660, 150, 34, 24, 10
 COMPACT_PERIODS = 6  # above this many periods the strip shows symbols, not words
 SYMBOLS = {"full": "●", "part": "◐", "none": "·", "unknown": "?"}
-
-
-def display_name(pseudonym: str, first_name: str | None) -> str:
-    """The first name when known, else the pseudonym's first characters."""
-    name = (first_name or "").strip()
-    return name or pseudonym[:SHORT_PSEUDONYM]
 
 
 def _scale_x(score: float, model: MeasurementModel, width: int, pad: int) -> float:
