@@ -25,6 +25,7 @@ side is :mod:`bip_bridge.store.sync_state`.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import logging
 import queue
@@ -416,6 +417,27 @@ class _Prefetch:
             yield item
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while pages stream through (restored after).
+
+    A page is a thousand parsed responses: dicts of strings, freed by reference counting
+    the moment the page is written, never part of a cycle. Each one still counts toward
+    the collector's thresholds, so it kept running collections (and, as the pages flow,
+    full ones over every object of the process) that never found anything, on the
+    thread that parses the next page. Paused for the pull only: the collector resumes
+    after it and finds whatever cycles the HTTP calls left (a few objects a page).
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 @dataclass(frozen=True)
 class _Failed:
     exc: BaseException
@@ -541,7 +563,7 @@ class _SurveyRun:
         behind the fetch. At most three pages are in memory: one being written, one
         waiting, one being fetched.
         """
-        with _Prefetch(self.fetch_page, start) as pages:
+        with _gc_paused(), _Prefetch(self.fetch_page, start) as pages:
             lo = start
             for top, fetched, records in pages:
                 self.write(records, range(lo, top + 1), fetched, id_range=(lo, top))

@@ -302,6 +302,16 @@ def apply_page(
 
 def _write_page(conn: sa.Connection, sid: int, run_id: int,
                 decide: Callable[[sa.Connection], PageWrite]) -> PageWrite:
+    if conn.dialect.name == "postgresql":
+        # This page's commit does not wait for its WAL flush (PostgreSQL's
+        # synchronous_commit, for this transaction only). A server crash may then lose
+        # the last pages committed, but only whole: each page's rows and its cursor are
+        # one transaction, so the store is as if they were never pulled and the next run
+        # pulls them again. The run's closing record in sync_runs is committed with the
+        # default, and its flush makes every page before it durable (the WAL is one
+        # sequence): a run reported finished has lost nothing. SQLite's equivalent is
+        # the store's synchronous=NORMAL in WAL mode.
+        conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
     write = decide(conn)
     if conn.dialect.name == "postgresql" and (write.inserts or write.updates):
         if write.inserts:  # known new (read in this transaction): straight in
