@@ -24,7 +24,7 @@ def test_migrations_create_exactly_the_declared_schema(store_url: str) -> None:
     engine = open_store(store_url)
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
-        assert context.get_current_revision() == "0003"
+        assert context.get_current_revision() == "0004"
         # schema.py edited without a migration shows up here
         assert compare_metadata(context, schema.metadata) == []
     engine.dispose()
@@ -39,6 +39,42 @@ def test_reopening_migrates_nothing_and_keeps_data(store_url: str) -> None:
     with again.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(schema.sync_runs)).scalar() == 1
     again.dispose()
+
+
+def test_a_0003_store_with_responses_upgrades_keeping_them(store_url: str) -> None:
+    """0004 drops the run-id foreign keys: on SQLite by copying the table, rows included."""
+    from alembic import command
+    from alembic.config import Config
+
+    from bip_bridge.store import MIGRATIONS_DIR, create_store_engine
+
+    engine = create_store_engine(store_url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0003")
+    with engine.begin() as conn:
+        conn.execute(schema.sync_runs.insert().values(id=1, started_at=T0, status="ok"))
+        conn.execute(schema.responses.insert(), [
+            {"sid": 7, "response_id": i, "pseudonym": f"p{i}", "wave": 0, "submitted_at": None,
+             "complete": i % 2 == 0, "data": {"id": i}, "data_hash": "0" * 64,
+             "first_run_id": 1, "last_run_id": 1, "deleted_in_source": i == 3,
+             "deleted_run_id": 1 if i == 3 else None} for i in range(1, 6)])
+        assert len(sa.inspect(conn).get_foreign_keys("responses")) == 3
+    engine.dispose()
+    engine = open_store(store_url)
+    with engine.connect() as conn:
+        assert MigrationContext.configure(conn).get_current_revision() == "0004"
+        assert sa.inspect(conn).get_foreign_keys("responses") == []
+        rows = conn.execute(sa.select(schema.responses.c.response_id,
+                                      schema.responses.c.deleted_run_id)
+                            .order_by(schema.responses.c.response_id)).all()
+        assert rows == [(1, None), (2, None), (3, 1), (4, None), (5, None)]
+        indexes = {ix["name"] for ix in sa.inspect(conn).get_indexes("responses")}
+        assert {"ix_responses_pseudonym", "ix_responses_incomplete",
+                "ix_responses_deleted"} <= indexes
+    engine.dispose()
 
 
 def test_a_store_from_a_newer_bip_bridge_is_refused(store_url: str) -> None:

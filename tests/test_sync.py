@@ -178,6 +178,29 @@ def test_full_refresh_reports_differences_and_never_moves_the_cursor_back(
     assert "changed since last pulled: response ids 2" in "\n".join(summary.lines())
 
 
+def test_every_run_id_in_responses_names_a_recorded_run(engine: sa.Engine) -> None:
+    """The run ids are not foreign keys (migration 0004): sync alone keeps them right."""
+    fake = setup(engine)
+    fake.add_many(P, 6)
+    late = fake.add(P, complete=False)
+    run_sync(fake, engine, page_size=4)
+    fake.complete(P, late)
+    fake.delete(P, 2)
+    fake.add_many(C, 3)
+    run_sync(fake, engine, page_size=4)
+    fake.edit(P, 3, "1")
+    run_sync(fake, engine, page_size=4, full_refresh=True)
+    with engine.connect() as conn:
+        runs = set(conn.execute(sa.select(sync_runs.c.id)).scalars())
+        rows = conn.execute(sa.select(responses.c.response_id, responses.c.first_run_id,
+                                      responses.c.last_run_id, responses.c.deleted_in_source,
+                                      responses.c.deleted_run_id)).all()
+    assert runs == {1, 2, 3} and len(rows) == 10
+    for _rid, first, last, deleted, deleted_run in rows:
+        assert first in runs and last in runs and first <= last
+        assert (deleted_run in runs) if deleted else deleted_run is None
+
+
 def test_stop_request_ends_after_a_committed_page(engine: sa.Engine) -> None:
     fake = setup(engine)
     fake.add_many(P, 10)

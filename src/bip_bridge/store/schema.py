@@ -83,11 +83,13 @@ responses = sa.Table(
     sa.Column("complete", sa.Boolean, nullable=False),
     sa.Column("data", sa.JSON, nullable=False),
     sa.Column("data_hash", sa.String(64), nullable=False),
-    sa.Column("first_run_id", sa.Integer, sa.ForeignKey("sync_runs.id"), nullable=False),
-    sa.Column("last_run_id", sa.Integer, sa.ForeignKey("sync_runs.id"), nullable=False),
+    # ids of sync_runs rows; not foreign keys (migration 0004, docs/store.md): only sync
+    # writes them, with the id of the run that is writing
+    sa.Column("first_run_id", sa.Integer, nullable=False),
+    sa.Column("last_run_id", sa.Integer, nullable=False),
     sa.Column("deleted_in_source", sa.Boolean, nullable=False, default=False),
     # the sync run that found the response gone from LimeSurvey (audit; NULL while present)
-    sa.Column("deleted_run_id", sa.Integer, sa.ForeignKey("sync_runs.id"), nullable=True),
+    sa.Column("deleted_run_id", sa.Integer, nullable=True),
 )
 
 # Partial indexes: they hold only the few rows sync looks up (incomplete, or deleted in
