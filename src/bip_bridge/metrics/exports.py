@@ -117,6 +117,9 @@ def _check(frame: pd.DataFrame, source: str, model: MeasurementModel, questionna
     examples: list[str] = []
     cells = 0
     for column, is_code in checks:
+        distinct_texts = _distinct_texts(frame[column])
+        if distinct_texts is not None and all(map(is_code, distinct_texts)):
+            continue  # every cell is a code (or blank): the usual case, decided on a handful
         values = frame[column].dropna().astype(str)
         values = values[values.str.strip() != ""]
         if values.empty:
@@ -134,3 +137,20 @@ def _check(frame: pd.DataFrame, source: str, model: MeasurementModel, questionna
             f"{', '.join(bad_columns[:6])}{' …' if len(bad_columns) > 6 else ''} "
             f"(e.g. {shown}). Counting them as missing would be wrong.",
             source=source, hint=EXPORT_HINT)
+
+
+def _distinct_texts(column: pd.Series) -> list[str] | None:
+    """The distinct non-blank texts of a column of strings (None and NaN left out).
+
+    None when the column holds anything but strings (numbers, booleans, lists...): a
+    hash table takes 1, 1.0 and True for one value, so such columns are checked cell by
+    cell instead. Looking at the distinct values only keeps the check cheap on a large
+    export, where a column repeats a handful of answer codes.
+    """
+    try:
+        _, uniques = pd.factorize(column.to_numpy(dtype=object))
+    except TypeError:  # unhashable cells
+        return None
+    if not all(isinstance(value, str) for value in uniques):
+        return None
+    return [value for value in uniques if value.strip()]
