@@ -19,13 +19,17 @@ import csv
 import io
 import json
 import re
+from itertools import chain
+from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import orjson
 import pandas as pd
 
 from bip_bridge.errors import DataInvalid, Problem
-from bip_bridge.metrics.prepare import answer_columns
+from bip_bridge.metrics.prepare import answer_columns, required_columns
 from bip_bridge.model import MeasurementModel
 
 EXPORT_HINT = (
@@ -38,7 +42,13 @@ _CODE = re.compile(r"^\s*-?\d+(?:\.0+)?\s*$")
 
 
 def read_export(path: Path, model: MeasurementModel, questionnaire: str) -> pd.DataFrame:
-    """One export file as a frame of strings/None, checked against the template."""
+    """One export file as a frame of strings/None, checked against the template.
+
+    The columns the metrics decode (pseudonym, wave, caseworker, status and the answers)
+    come as categoricals of their strings when they hold only strings: the same values,
+    each distinct string stored once, so checking and decoding them looks at a handful
+    of codes instead of every cell.
+    """
     source = str(path)
     try:
         raw = path.read_bytes()
@@ -53,6 +63,8 @@ def read_export(path: Path, model: MeasurementModel, questionnaire: str) -> pd.D
     if not text.strip():
         raise DataInvalid(f"{source} is empty.", source=source, hint=EXPORT_HINT)
     frame = _json(text, source) if text.lstrip().startswith("{") else _csv(text, source)
+    del raw, text
+    frame = _as_categories(frame, required_columns(model, questionnaire)[2:])
     _check(frame, source, model, questionnaire)
     return frame
 
@@ -73,7 +85,28 @@ def _json(text: str, source: str) -> pd.DataFrame:
         raise DataInvalid(
             f'{source} is JSON but not a LimeSurvey response export ({{"responses": [...]}}).',
             source=source, hint=EXPORT_HINT)
-    return pd.DataFrame(responses, dtype=object)
+    return _records_frame(responses)
+
+
+def _records_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """The records as a frame of objects, a column per key (what ``pd.DataFrame(records,
+    dtype=object)`` gives).
+
+    An export's records all have the same keys: then their values are laid out row by
+    row in one array (about twice as fast as pandas' general path, which gathers the
+    keys of every record first); records with differing keys take the general path.
+    """
+    keys = list(records[0]) if records else []
+    if len(keys) > 1 and all(len(record) == len(keys) for record in records):
+        try:  # same number of keys and all of the first record's keys: the same keys
+            values = np.fromiter(chain.from_iterable(map(itemgetter(*keys), records)),
+                                 dtype=object, count=len(records) * len(keys))
+        except KeyError:
+            pass
+        else:
+            return pd.DataFrame(values.reshape(len(records), len(keys)), columns=keys,
+                                dtype=object)
+    return pd.DataFrame(records, dtype=object)
 
 
 def _csv(text: str, source: str) -> pd.DataFrame:
@@ -139,18 +172,52 @@ def _check(frame: pd.DataFrame, source: str, model: MeasurementModel, questionna
             source=source, hint=EXPORT_HINT)
 
 
-def _distinct_texts(column: pd.Series) -> list[str] | None:
-    """The distinct non-blank texts of a column of strings (None and NaN left out).
+def _as_categories(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``frame`` with each of ``columns`` that holds only strings (and None) as a
+    categorical of those strings; other columns as they are.
 
-    None when the column holds anything but strings (numbers, booleans, lists...): a
-    hash table takes 1, 1.0 and True for one value, so such columns are checked cell by
-    cell instead. Looking at the distinct values only keeps the check cheap on a large
-    export, where a column repeats a handful of answer codes.
+    The columns are factorised together, row by row: the values of a record lie next to
+    each other in memory, so this is about twice as fast as one column after another.
     """
+    present = [c for c in dict.fromkeys(columns) if c in frame.columns]
+    if not present or frame.columns.has_duplicates:
+        return frame
+    table = np.ascontiguousarray(frame[present].to_numpy(dtype=object))
     try:
-        _, uniques = pd.factorize(column.to_numpy(dtype=object))
-    except TypeError:  # unhashable cells
+        codes, uniques = pd.factorize(table.ravel())
+    except TypeError:  # unhashable cells (lists...): the columns stay as they are
+        return frame
+    del table
+    by_row = codes.reshape(len(frame), len(present))
+    strings = np.fromiter((isinstance(v, str) for v in uniques), dtype=bool,
+                          count=len(uniques))
+    converted = {}
+    for j, column in enumerate(present):
+        column_codes = by_row[:, j]
+        has = column_codes >= 0
+        used = np.bincount(column_codes[has], minlength=len(uniques)) > 0
+        if not strings[used].all():  # numbers, booleans...: kept, checked cell by cell
+            continue
+        position = np.cumsum(used) - 1
+        converted[column] = pd.Categorical.from_codes(
+            np.where(has, position[column_codes], -1),
+            categories=pd.Index(uniques[used], dtype=object))
+    if not converted:
+        return frame
+    return pd.DataFrame({column: converted.get(column, frame[column])
+                         for column in frame.columns}, index=frame.index)
+
+
+def _distinct_texts(column: pd.Series) -> list[str] | None:
+    """The distinct non-blank texts of a column of strings (made a categorical by
+    :func:`_as_categories`), or None for any other column (checked cell by cell).
+
+    Looking at the distinct values only keeps the check cheap on a large export, where
+    a column repeats a handful of answer codes.
+    """
+    if not isinstance(column.dtype, pd.CategoricalDtype):
         return None
+    uniques = column.cat.categories.to_numpy(dtype=object)
     if not all(isinstance(value, str) for value in uniques):
         return None
     return [value for value in uniques if value.strip()]

@@ -60,21 +60,29 @@ def required_columns(model: MeasurementModel, questionnaire: str) -> list[str]:
     ]
 
 
-def _normalised_uniques(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+Column = pd.Series | np.ndarray
+
+
+def _normalised_uniques(values: Column) -> tuple[np.ndarray, np.ndarray]:
     """(codes, normalised distinct values + a trailing NaN) of a column.
 
     Values are stripped strings; None, NaN and blanks become NaN. Normalising the
     distinct values only keeps this cheap on long columns; code -1 (missing)
-    indexes the trailing NaN.
+    indexes the trailing NaN. A categorical column brings its codes and categories
+    along (categories no row has do no harm: only the rows' codes pick values).
     """
-    array = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values
-    codes, uniques = pd.factorize(array)
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        uniques = values.cat.categories.to_numpy(dtype=object)
+    else:
+        array = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values
+        codes, uniques = pd.factorize(array)
     norm = pd.Series(uniques, dtype=object).astype("str").str.strip()
     norm = norm.mask(norm == "")
     return codes, np.append(norm.to_numpy(dtype=object, na_value=np.nan), np.nan)
 
 
-def sorted_codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def sorted_codes(values: Column) -> tuple[np.ndarray, np.ndarray]:
     """(codes, sorted distinct normalised strings): code order is string order, -1 missing."""
     codes, uniques = _normalised_uniques(values)
     present = pd.notna(uniques)
@@ -88,14 +96,14 @@ def sorted_codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray
     return final[codes], np.asarray(distinct, dtype=object)
 
 
-def text(values: pd.Series | np.ndarray) -> np.ndarray:
+def text(values: Column) -> np.ndarray:
     """Values as stripped strings (object array); None, NaN and blanks become NaN."""
     codes, uniques = _normalised_uniques(values)
     return uniques[codes]
 
 
 def _decode(
-    values: pd.Series | np.ndarray, classify: Callable[[str], tuple[float, bool]]
+    values: Column, classify: Callable[[str], tuple[float, bool]]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Decode a column through its distinct values: (numbers, invalid mask).
 
@@ -272,7 +280,7 @@ def prepare(
     findings.append(ident.findings(
         invalid_wave, questionnaire, "invalid_wave",
         _concat(f"{model.wave_question} = '",
-                text(frame[model.wave_question].to_numpy(dtype=object)[invalid_wave]),
+                text(frame[model.wave_question].iloc[invalid_wave]),
                 "' is not a whole number >= 0")))
     ok &= ~no_wave & ~bad_wave
 
@@ -300,9 +308,9 @@ def prepare(
         "sid": pd.array(sid[kept], dtype="Float64").astype("Int64"),
         "submitdate": frame["submitdate"].to_numpy(dtype=object)[kept],
         "submitted_s": scode[kept],
-        "caseworker_id": text(frame[model.caseworker_question].to_numpy(dtype=object)[kept]),
+        "caseworker_id": text(frame[model.caseworker_question].iloc[kept]),
     })
-    raw_status = text(frame[model.status_question].to_numpy(dtype=object)[kept])
+    raw_status = text(frame[model.status_question].iloc[kept])
     bad_status = pd.notna(raw_status) & ~pd.Series(raw_status, dtype=object).isin(
         model.statuses).to_numpy()
     counted["status"] = np.where(bad_status, np.nan, raw_status).astype(object)
@@ -320,7 +328,7 @@ def prepare(
             classify, expected = whole_number, "a whole number of weeks >= 0"
         else:
             classify, expected = scale, scale_text
-        raw = frame[column].to_numpy(dtype=object)[kept]
+        raw = frame[column].iloc[kept]
         decoded[column], invalid = _decode(raw, classify)
         if invalid.any():
             findings.append(_invalid(ident, kept, questionnaire, column, text(raw), invalid,
