@@ -149,18 +149,49 @@ def to_csv_text(df: pd.DataFrame, dialect: Dialect = PLAIN) -> str:
     # a lone empty field is written quoted: leave single columns to the csv writer
     plain = len(columns) > 1 and not any(special.intersection(t) for c in columns
                                          for t in c.distinct)
+    if plain:
+        parts = _line_parts(columns, dialect, len(df))
     for lo in range(0, len(df), _ROWS_AT_A_TIME):
         hi = min(lo + _ROWS_AT_A_TIME, len(df))
-        rows = zip(*(c.slice(lo, hi) for c in columns), strict=True)
         if plain:
-            buffer.write(dialect.line_end.join(map(dialect.delimiter.join, rows)))
-            buffer.write(dialect.line_end)
+            pieces = np.empty((hi - lo, len(parts)), dtype=object)
+            for i, (codes, texts) in enumerate(parts):
+                pieces[:, i] = texts[codes[lo:hi]]
+            buffer.write("".join(pieces.ravel().tolist()))
         else:
-            writer.writerows(rows)
+            writer.writerows(zip(*(c.slice(lo, hi) for c in columns), strict=True))
     return buffer.getvalue()
 
 
 _ROWS_AT_A_TIME = 100_000  # rows turned into text at once (bounds the lists of cell texts)
+
+
+def _line_parts(columns: list[ColumnTexts], dialect: Dialect, n_rows: int
+                ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each row's line as a few parts: per run of adjacent columns, (codes, texts).
+
+    A row's line is the concatenation of its parts' ``texts[codes[row]]``. Adjacent
+    columns with few distinct texts between them are taken together: the texts of every
+    combination of their values (with the separators in between) are made once, and a
+    row's code into them is computed from the columns' codes. A run ends where the
+    combinations would come near the number of rows. Every part but the first starts
+    with the separator; the last ends with the line end.
+    """
+    limit = max(n_rows // 4, 256)
+    parts = []
+    codes, texts = columns[0].by_code()
+    for column in columns[1:]:
+        more_codes, more_texts = column.by_code()
+        more_texts = dialect.delimiter + more_texts
+        if len(texts) * len(more_texts) <= limit:
+            codes *= len(more_texts)
+            codes += more_codes
+            texts = (texts[:, None] + more_texts[None, :]).ravel()
+        else:
+            parts.append((codes, texts))
+            codes, texts = more_codes, more_texts
+    parts.append((codes, texts + dialect.line_end))
+    return parts
 
 
 def _special_characters(dialect: Dialect) -> frozenset[str]:
@@ -183,6 +214,15 @@ class ColumnTexts:
     def distinct(self) -> Collection[str]:
         return self.texts.tolist() if self.codes is not None else set(self.texts.tolist())
 
+    def by_code(self) -> tuple[np.ndarray, np.ndarray]:
+        """(codes, texts) with a code for every row, none negative (a new int64 array)."""
+        if self.codes is None:
+            return np.arange(len(self.texts), dtype=np.int64), self.texts
+        # code -1 (missing) picks the last text: move that text first and shift by one
+        codes = self.codes.astype(np.int64)
+        codes += 1
+        return codes, np.roll(self.texts, 1)
+
     def slice(self, lo: int, hi: int) -> list[str]:
         if self.codes is None:
             return self.texts[lo:hi].tolist()
@@ -199,12 +239,16 @@ def column_texts(column: pd.Series, decimal: str = ".") -> ColumnTexts:
 
     The same texts as ``[format_cell(v, decimal) for v in column]``. Typed columns
     (numbers, booleans, dates, categories) and text-only object columns are factorised:
-    equal values there always have the same text, and missing values are blank. Other
+    equal values there always have the same text, and missing values are blank (a
+    categorical brings its codes: its categories are formatted, used or not). Other
     object columns (mixed types) use a cache keyed by type and value, and format values
     of other types (dates with their time zone, ...) cell by cell.
     """
     if column.dtype != object or pd.api.types.infer_dtype(column, skipna=True) == "string":
-        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        if isinstance(column.dtype, pd.CategoricalDtype):  # coded already (-1 missing)
+            codes, uniques = column.cat.codes.to_numpy(), column.cat.categories
+        else:
+            codes, uniques = pd.factorize(column, use_na_sentinel=True)
         texts = [format_cell(v, decimal) for v in uniques]
         texts.append("")  # code -1 (a missing value) picks the last one
         return ColumnTexts(np.asarray(texts, dtype=object), codes)
