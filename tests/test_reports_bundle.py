@@ -119,15 +119,15 @@ def test_crash_leaves_the_previous_bundle_whole(tmp_path: Path, model: Any,
     write_analyst_bundle(Frames(cohort=_cohort()), out, model=model)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     calls = {"n": 0}
-    real = bundle_module.to_csv_text
+    real = bundle_module.write_csv
 
-    def failing(df: pd.DataFrame, dialect: Any = PLAIN) -> str:
+    def failing(df: pd.DataFrame, path: Path, dialect: Any = PLAIN) -> None:
         calls["n"] += 1
         if calls["n"] == 3:
             raise OSError("disk full")
-        return real(df, dialect)
+        real(df, path, dialect)
 
-    monkeypatch.setattr(bundle_module, "to_csv_text", failing)
+    monkeypatch.setattr(bundle_module, "write_csv", failing)
     with pytest.raises(OSError, match="disk full"):
         write_analyst_bundle(Frames(cohort=_cohort().iloc[:1]), out, model=model, excel=True)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -15,7 +15,7 @@ from bip_bridge.errors import DataInvalid, Problem
 from bip_bridge.metrics.suppression import blank_small_n, protect_cohort, protect_outcomes
 from bip_bridge.model import MeasurementModel
 from bip_bridge.reports.atomic import staged_folder
-from bip_bridge.reports.csvout import dialect_for, to_csv_text
+from bip_bridge.reports.csvout import dialect_for, write_csv
 from bip_bridge.reports.dictionary import dictionary_frame
 from bip_bridge.reports.frames import (
     BUNDLE_FILES,
@@ -98,7 +98,7 @@ def write_bundle_files(
     paths = []
     for name, df in bundle_frames(result, model, min_cell=min_cell).items():
         path = folder / f"{name}.csv"
-        path.write_text(to_csv_text(df, dialect), encoding=dialect.encoding, newline="")
+        write_csv(df, path, dialect)
         paths.append(path)
     return paths
 

@@ -20,8 +20,9 @@ import datetime as dt
 import io
 import math
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -131,19 +132,35 @@ def to_csv_text(df: pd.DataFrame, dialect: Dialect = PLAIN) -> str:
     (:func:`format_cell`, the one definition of a cell's text) and spread over its rows,
     a slice of rows at a time. When no cell needs quoting (no separator, quote or line
     break in any text, which is the case for the metrics' numbers, codes and
-    pseudonyms) the lines are joined directly; otherwise the csv module's writer writes
-    them, as it always did. The text is the same byte for byte as writing every cell
-    through the csv writer (the tests compare both ways on mixed frames). A large score
-    file repeats few distinct values (waves, codes, scores on an 11-point scale), so
-    this is a fraction of the time.
+    pseudonyms) the lines are put together directly (:func:`_line_parts`); otherwise
+    the csv module's writer writes them, as it always did. The text is the same byte for
+    byte as writing every cell through the csv writer (the tests compare both ways on
+    mixed frames). A large score file repeats few distinct values (waves, codes, scores
+    on an 11-point scale), so this is a fraction of the time.
     """
+    return "".join(csv_chunks(df, dialect))
+
+
+def write_csv(df: pd.DataFrame, path: Path, dialect: Dialect = PLAIN) -> None:
+    """Write :func:`to_csv_text` to ``path`` in the dialect's encoding, a slice of rows at
+    a time (the whole text of a large file is never held at once)."""
+    with open(path, "w", encoding=dialect.encoding, newline="") as fh:
+        for chunk in csv_chunks(df, dialect):
+            fh.write(chunk)
+
+
+def csv_chunks(df: pd.DataFrame, dialect: Dialect = PLAIN) -> Iterator[str]:
+    """The text of :func:`to_csv_text` in pieces: the heading line, then a slice of rows
+    at a time."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=dialect.delimiter, lineterminator=dialect.line_end,
                         quoting=csv.QUOTE_MINIMAL)
     writer.writerow([neutralise(str(c)) for c in df.columns])
     if df.shape[1] == 0:  # no columns: one empty record per row, as a row-by-row writer gives
         writer.writerows([] for _ in range(len(df)))
-        return buffer.getvalue()
+        yield buffer.getvalue()
+        return
+    yield _taken(buffer)
     special = _special_characters(dialect)
     columns = [column_texts(df.iloc[:, i], dialect.decimal) for i in range(df.shape[1])]
     # a lone empty field is written quoted: leave single columns to the csv writer
@@ -151,16 +168,25 @@ def to_csv_text(df: pd.DataFrame, dialect: Dialect = PLAIN) -> str:
                                          for t in c.distinct)
     if plain:
         parts = _line_parts(columns, dialect, len(df))
+        del columns
     for lo in range(0, len(df), _ROWS_AT_A_TIME):
         hi = min(lo + _ROWS_AT_A_TIME, len(df))
         if plain:
             pieces = np.empty((hi - lo, len(parts)), dtype=object)
             for i, (codes, texts) in enumerate(parts):
                 pieces[:, i] = texts[codes[lo:hi]]
-            buffer.write("".join(pieces.ravel().tolist()))
+            yield "".join(pieces.ravel().tolist())
         else:
             writer.writerows(zip(*(c.slice(lo, hi) for c in columns), strict=True))
-    return buffer.getvalue()
+            yield _taken(buffer)
+
+
+def _taken(buffer: io.StringIO) -> str:
+    """The buffer's text; the buffer is left empty."""
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
 
 
 _ROWS_AT_A_TIME = 100_000  # rows turned into text at once (bounds the lists of cell texts)
