@@ -15,6 +15,7 @@ answer texts instead of codes, is refused with the fix named.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -55,18 +56,39 @@ def read_export(path: Path, model: MeasurementModel, questionnaire: str) -> pd.D
     except OSError as exc:
         raise DataInvalid(f"Cannot read {source}: {exc.strerror}.", source=source,
                           hint="Check the path and the file's permissions.") from exc
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataInvalid(f"{source} is not UTF-8 text (byte {exc.start}).", source=source,
-                          hint=EXPORT_HINT) from exc
-    if not text.strip():
-        raise DataInvalid(f"{source} is empty.", source=source, hint=EXPORT_HINT)
-    frame = _json(text, source) if text.lstrip().startswith("{") else _csv(text, source)
-    del raw, text
+    data = _plain_json(raw)
+    if data is not None:  # the usual JSON export: parsed from the bytes as they are
+        del raw
+        frame = _responses_frame(data, source)
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise DataInvalid(f"{source} is not UTF-8 text (byte {exc.start}).",
+                              source=source, hint=EXPORT_HINT) from exc
+        del raw
+        if not text.strip():
+            raise DataInvalid(f"{source} is empty.", source=source, hint=EXPORT_HINT)
+        frame = _json(text, source) if text.lstrip().startswith("{") else _csv(text, source)
+        del text
+    del data
     frame = _as_categories(frame, required_columns(model, questionnaire)[2:])
     _check(frame, source, model, questionnaire)
     return frame
+
+
+def _plain_json(raw: bytes) -> Any:
+    """The JSON value of a file that is a JSON object in UTF-8 (after an optional
+    byte-order mark) as orjson reads it, or None: then the file is read as text and
+    every problem named (:func:`_json`, :func:`_csv`). Skips decoding a large export
+    to text first; the result is the one :func:`_json` gives."""
+    body = raw[len(codecs.BOM_UTF8):] if raw.startswith(codecs.BOM_UTF8) else raw
+    if not body.lstrip(b" \t\n\r").startswith(b"{"):
+        return None
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
 
 
 def _json(text: str, source: str) -> pd.DataFrame:
@@ -80,6 +102,10 @@ def _json(text: str, source: str) -> pd.DataFrame:
         raise DataInvalid(
             f"{source} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.",
             source=source, hint=EXPORT_HINT) from exc
+    return _responses_frame(data, source)
+
+
+def _responses_frame(data: Any, source: str) -> pd.DataFrame:
     responses = data.get("responses") if isinstance(data, dict) else None
     if not isinstance(responses, list) or not all(isinstance(r, dict) for r in responses):
         raise DataInvalid(
