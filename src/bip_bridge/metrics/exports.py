@@ -16,10 +16,13 @@ answer texts instead of codes, is refused with the fix named.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
+import gc
 import io
 import json
 import re
+from collections.abc import Iterator
 from itertools import chain
 from operator import itemgetter
 from pathlib import Path
@@ -50,6 +53,30 @@ def read_export(path: Path, model: MeasurementModel, questionnaire: str) -> pd.D
     each distinct string stored once, so checking and decoding them looks at a handful
     of codes instead of every cell.
     """
+    with _gc_paused():
+        return _read_export(path, model, questionnaire)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while an export is read (restored after).
+
+    Reading makes a dict per response and a string per answer, freed by reference
+    counting and never part of a cycle; each still counts toward the collector's
+    thresholds, so it ran hundreds of collections (and full ones over every object of
+    the process) that found nothing.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _read_export(path: Path, model: MeasurementModel, questionnaire: str) -> pd.DataFrame:
     source = str(path)
     try:
         raw = path.read_bytes()
