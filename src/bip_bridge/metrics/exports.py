@@ -83,10 +83,18 @@ def _read_export(path: Path, model: MeasurementModel, questionnaire: str) -> pd.
     except OSError as exc:
         raise DataInvalid(f"Cannot read {source}: {exc.strerror}.", source=source,
                           hint="Check the path and the file's permissions.") from exc
+    decoded = required_columns(model, questionnaire)[2:]
     data = _plain_json(raw)
     if data is not None:  # the usual JSON export: parsed from the bytes as they are
         del raw
-        frame = _responses_frame(data, source)
+        records = _responses(data, source)
+        laid_out = _records_table(records)
+        if laid_out is None:
+            frame = _as_categories(pd.DataFrame(records, dtype=object), decoded)
+        del data, records  # the records' dicts go before the values are coded
+        if laid_out is not None:
+            frame = _coded_table(*laid_out, decoded)
+            del laid_out
     else:
         try:
             text = raw.decode("utf-8-sig")
@@ -98,8 +106,7 @@ def _read_export(path: Path, model: MeasurementModel, questionnaire: str) -> pd.
             raise DataInvalid(f"{source} is empty.", source=source, hint=EXPORT_HINT)
         frame = _json(text, source) if text.lstrip().startswith("{") else _csv(text, source)
         del text
-    del data
-    frame = _as_categories(frame, required_columns(model, questionnaire)[2:])
+        frame = _as_categories(frame, decoded)
     _check(frame, source, model, questionnaire)
     return frame
 
@@ -129,37 +136,46 @@ def _json(text: str, source: str) -> pd.DataFrame:
         raise DataInvalid(
             f"{source} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.",
             source=source, hint=EXPORT_HINT) from exc
-    return _responses_frame(data, source)
+    return _records_frame(_responses(data, source))
 
 
-def _responses_frame(data: Any, source: str) -> pd.DataFrame:
+def _responses(data: Any, source: str) -> list[dict[str, Any]]:
+    """The response records of a parsed JSON export (refused when it is not one)."""
     responses = data.get("responses") if isinstance(data, dict) else None
     if not isinstance(responses, list) or not all(isinstance(r, dict) for r in responses):
         raise DataInvalid(
             f'{source} is JSON but not a LimeSurvey response export ({{"responses": [...]}}).',
             source=source, hint=EXPORT_HINT)
-    return _records_frame(responses)
+    return responses
 
 
 def _records_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
     """The records as a frame of objects, a column per key (what ``pd.DataFrame(records,
-    dtype=object)`` gives).
+    dtype=object)`` gives)."""
+    laid_out = _records_table(records)
+    if laid_out is None:
+        return pd.DataFrame(records, dtype=object)
+    keys, table = laid_out
+    return pd.DataFrame(table, columns=keys, dtype=object)
 
-    An export's records all have the same keys: then their values are laid out row by
-    row in one array (about twice as fast as pandas' general path, which gathers the
-    keys of every record first); records with differing keys take the general path.
+
+def _records_table(records: list[dict[str, Any]]) -> tuple[list[str], np.ndarray] | None:
+    """(keys, values row by row) when every record has the same keys (as an export's
+    do), else None.
+
+    One array of objects, a row per record and a column per key in the first record's
+    order: about twice as fast as pandas' general path, which gathers the keys of every
+    record first.
     """
     keys = list(records[0]) if records else []
-    if len(keys) > 1 and all(len(record) == len(keys) for record in records):
-        try:  # same number of keys and all of the first record's keys: the same keys
-            values = np.fromiter(chain.from_iterable(map(itemgetter(*keys), records)),
-                                 dtype=object, count=len(records) * len(keys))
-        except KeyError:
-            pass
-        else:
-            return pd.DataFrame(values.reshape(len(records), len(keys)), columns=keys,
-                                dtype=object)
-    return pd.DataFrame(records, dtype=object)
+    if len(keys) < 2 or set(map(len, records)) != {len(keys)}:
+        return None
+    try:  # the same number of keys and all of the first record's keys: the same keys
+        values = np.fromiter(chain.from_iterable(map(itemgetter(*keys), records)),
+                             dtype=object, count=len(records) * len(keys))
+    except KeyError:
+        return None
+    return keys, values.reshape(len(records), len(keys))
 
 
 def _csv(text: str, source: str) -> pd.DataFrame:
@@ -227,38 +243,47 @@ def _check(frame: pd.DataFrame, source: str, model: MeasurementModel, questionna
 
 def _as_categories(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """``frame`` with each of ``columns`` that holds only strings (and None) as a
-    categorical of those strings; other columns as they are.
+    categorical of those strings; other columns as they are."""
+    if frame.columns.has_duplicates or not any(c in frame.columns for c in columns):
+        return frame
+    return _coded_table(list(frame.columns),
+                        np.ascontiguousarray(frame.to_numpy(dtype=object)), columns)
+
+
+def _coded_table(keys: list[str], table: np.ndarray, columns: list[str]) -> pd.DataFrame:
+    """A frame of the table's columns (named by ``keys``; objects, one row per record),
+    with each of ``columns`` that holds only strings (and None) as a categorical.
 
     The columns are factorised together, row by row: the values of a record lie next to
     each other in memory, so this is about twice as fast as one column after another.
+    A column holding anything but strings (numbers, booleans, lists...) stays as it is:
+    a hash table takes 1, 1.0 and True for one value, so it is checked cell by cell.
     """
-    present = [c for c in dict.fromkeys(columns) if c in frame.columns]
-    if not present or frame.columns.has_duplicates:
-        return frame
-    table = np.ascontiguousarray(frame[present].to_numpy(dtype=object))
-    try:
-        codes, uniques = pd.factorize(table.ravel())
-    except TypeError:  # unhashable cells (lists...): the columns stay as they are
-        return frame
-    del table
-    by_row = codes.reshape(len(frame), len(present))
-    strings = np.fromiter((isinstance(v, str) for v in uniques), dtype=bool,
-                          count=len(uniques))
-    converted = {}
-    for j, column in enumerate(present):
-        column_codes = by_row[:, j]
-        has = column_codes >= 0
-        used = np.bincount(column_codes[has], minlength=len(uniques)) > 0
-        if not strings[used].all():  # numbers, booleans...: kept, checked cell by cell
-            continue
-        position = np.cumsum(used) - 1
-        converted[column] = pd.Categorical.from_codes(
-            np.where(has, position[column_codes], -1),
-            categories=pd.Index(uniques[used], dtype=object))
-    if not converted:
-        return frame
-    return pd.DataFrame({column: converted.get(column, frame[column])
-                         for column in frame.columns}, index=frame.index)
+    index = {key: j for j, key in enumerate(keys)}
+    present = [index[c] for c in dict.fromkeys(columns) if c in index]
+    converted: dict[int, pd.Categorical] = {}
+    if present:
+        try:
+            codes, uniques = pd.factorize(np.take(table, present, axis=1).ravel())
+        except TypeError:  # unhashable cells (lists...): the columns stay as they are
+            codes, uniques = np.zeros(0, dtype=np.intp), None
+    if present and uniques is not None:
+        by_row = codes.reshape(len(table), len(present))
+        strings = np.fromiter((isinstance(v, str) for v in uniques), dtype=bool,
+                              count=len(uniques))
+        for i, j in enumerate(present):
+            column_codes = by_row[:, i]
+            has = column_codes >= 0
+            used = np.bincount(column_codes[has], minlength=len(uniques)) > 0
+            if not strings[used].all():
+                continue
+            position = np.cumsum(used) - 1
+            converted[j] = pd.Categorical.from_codes(
+                np.where(has, position[column_codes], -1),
+                categories=pd.Index(uniques[used], dtype=object))
+    return pd.DataFrame({key: converted[j] if j in converted
+                         else pd.Series(table[:, j], dtype=object, copy=False)
+                         for j, key in enumerate(keys)})
 
 
 def _distinct_texts(column: pd.Series) -> list[str] | None:
