@@ -35,12 +35,17 @@ def group_labels(
 ) -> tuple[np.ndarray, list[str]]:
     """The group of every period as a code into the label list (``missing`` last)."""
     column = periods[grouping]
+    numbers = None  # integer or boolean columns: label i of the order is the number i
     if grouping == "parallel":
         order = [str(n) for n in range(len(model.interventions) + 1)]
-        labels = column.astype("str")
+        if pd.api.types.is_integer_dtype(column.dtype):
+            numbers = column.to_numpy(dtype=float, na_value=np.nan)
+        labels = column
     elif grouping in ("continuous", "caseworker_changed"):
         order = ["false", "true"]
-        labels = column.map({True: "true", False: "false"})
+        if pd.api.types.is_bool_dtype(column.dtype):
+            numbers = column.to_numpy(dtype=float, na_value=np.nan)
+        labels = column
     elif grouping == "combo":
         order = list(COMBOS)
         labels = column
@@ -48,6 +53,13 @@ def group_labels(
         order = [cat.name for cat in model.belief_categories]
         labels = column
     order = [*order, MISSING]
+    if numbers is not None:
+        known = (numbers >= 0) & (numbers < len(order) - 1)
+        return np.where(known, numbers, len(order) - 1).astype(np.int64), order
+    if grouping == "parallel":
+        labels = column.astype("str")
+    elif grouping in ("continuous", "caseworker_changed"):
+        labels = column.map({True: "true", False: "false"})
     codes = pd.Categorical(labels, categories=order).codes
     return np.where(codes < 0, len(order) - 1, codes).astype(np.int64), order
 
@@ -65,8 +77,10 @@ def persons(codes: np.ndarray, people: np.ndarray, k: int) -> np.ndarray:
     """Distinct participants per group code (``people``: integer codes of pseudonyms)."""
     if not len(codes):
         return np.zeros(k)
-    pairs = np.unique(codes.astype(np.int64) * (int(people.max()) + 1) + people)
-    return np.bincount(pairs // (int(people.max()) + 1), minlength=k).astype(float)
+    span = int(people.max()) + 1
+    seen = np.zeros(k * span, dtype=bool)  # (group, person) pairs present
+    seen[codes.astype(np.int64) * span + people] = True
+    return seen.reshape(k, span).sum(axis=1).astype(float)
 
 
 def _summary(values: np.ndarray, codes: np.ndarray, order: list[str], people: np.ndarray
