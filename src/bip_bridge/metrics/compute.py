@@ -148,16 +148,20 @@ def _late(counted: pd.DataFrame, questionnaire: str, interval: int) -> pd.DataFr
     """
     seconds = counted["submitted_s"].to_numpy(dtype=np.int64)
     readable = seconds > -(2**61)
-    day = pd.Series(np.where(readable, seconds // 86400, 0), index=counted.index)
+    day = np.where(readable, seconds // 86400, 0)
     wave = counted["wave"].to_numpy(dtype="int64")
-    is_base = (wave == 0) & readable
-    baseline = day[is_base].groupby(counted.loc[is_base, "pseudonym"]).first()
-    base = counted["pseudonym"].map(baseline).to_numpy(dtype=float, na_value=np.nan)
+    # each pseudonym's baseline: the day of its first readable wave-0 response
+    person, people = pd.factorize(counted["pseudonym"].to_numpy(dtype=object))
+    base_rows = np.flatnonzero((wave == 0) & readable & (person >= 0))
+    with_base, first = np.unique(person[base_rows], return_index=True)
+    baseline = np.full(len(people) + 1, np.nan)  # the last one: no pseudonym (code -1)
+    baseline[with_base] = day[base_rows[first]]
+    base = baseline[person]
     known = (wave >= 1) & readable & ~np.isnan(base)
     due_next = np.zeros(len(counted), dtype=np.int64)
     due_next[known] = _add_months(base[known].astype(np.int64),
                                   (wave[known] + 1) * interval)
-    late = known & (day.to_numpy() >= due_next)
+    late = known & (day >= due_next)
     rows = counted[late]
     detail = (
         "submitted " + rows["submitdate"].astype("str")
