@@ -260,6 +260,19 @@ class ColumnTexts:
 _CACHEABLE = frozenset({str, int, float, bool, type(None)})
 
 
+def _formatted(uniques: Any, decimal: str) -> list[str]:
+    """``[format_cell(v, decimal) for v in uniques]``, with the two common kinds of
+    distinct values (floats, plain strings) formatted without going through every
+    type test of :func:`format_cell`."""
+    if isinstance(uniques, np.ndarray) and uniques.dtype == np.float64:
+        return ["" if math.isnan(x) or math.isinf(x) else format_number(x, decimal)
+                for x in uniques.tolist()]
+    values = uniques.tolist() if hasattr(uniques, "tolist") else list(uniques)
+    if all(type(v) is str for v in values):
+        return [neutralise(v) for v in values]
+    return [format_cell(v, decimal) for v in uniques]
+
+
 def column_texts(column: pd.Series, decimal: str = ".") -> ColumnTexts:
     """The CSV text of every cell of ``column``, each distinct value formatted once.
 
@@ -275,7 +288,7 @@ def column_texts(column: pd.Series, decimal: str = ".") -> ColumnTexts:
             codes, uniques = column.cat.codes.to_numpy(), column.cat.categories
         else:
             codes, uniques = pd.factorize(column, use_na_sentinel=True)
-        texts = [format_cell(v, decimal) for v in uniques]
+        texts = _formatted(uniques, decimal)
         texts.append("")  # code -1 (a missing value) picks the last one
         return ColumnTexts(np.asarray(texts, dtype=object), codes)
     cache: dict[tuple[type, Any], str] = {}
