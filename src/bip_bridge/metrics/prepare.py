@@ -161,6 +161,16 @@ def whole_number(raw: str) -> tuple[float, bool]:
     return np.nan, True
 
 
+def rows_of(column: pd.Series, rows: np.ndarray) -> Column:
+    """The values of ``column`` at ``rows`` (positions): a categorical's codes are taken
+    (it stays one), any other column's values as an object array."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        taken = pd.Categorical.from_codes(column.cat.codes.to_numpy()[rows],
+                                          dtype=column.dtype)
+        return pd.Series(taken, copy=False)
+    return column.to_numpy(dtype=object)[rows]
+
+
 def empty_findings() -> pd.DataFrame:
     return findings_frame(
         kind=[], questionnaire=[], pseudonym=[], wave=[], response_id=[], sid=[], detail=[]
@@ -280,7 +290,7 @@ def prepare(
     findings.append(ident.findings(
         invalid_wave, questionnaire, "invalid_wave",
         _concat(f"{model.wave_question} = '",
-                text(frame[model.wave_question].iloc[invalid_wave]),
+                text(rows_of(frame[model.wave_question], invalid_wave)),
                 "' is not a whole number >= 0")))
     ok &= ~no_wave & ~bad_wave
 
@@ -308,9 +318,9 @@ def prepare(
         "sid": pd.array(sid[kept], dtype="Float64").astype("Int64"),
         "submitdate": frame["submitdate"].to_numpy(dtype=object)[kept],
         "submitted_s": scode[kept],
-        "caseworker_id": text(frame[model.caseworker_question].iloc[kept]),
+        "caseworker_id": text(rows_of(frame[model.caseworker_question], kept)),
     })
-    raw_status = text(frame[model.status_question].iloc[kept])
+    raw_status = text(rows_of(frame[model.status_question], kept))
     bad_status = pd.notna(raw_status) & ~pd.Series(raw_status, dtype=object).isin(
         model.statuses).to_numpy()
     counted["status"] = np.where(bad_status, np.nan, raw_status).astype(object)
@@ -328,7 +338,7 @@ def prepare(
             classify, expected = whole_number, "a whole number of weeks >= 0"
         else:
             classify, expected = scale, scale_text
-        raw = frame[column].iloc[kept]
+        raw = rows_of(frame[column], kept)
         decoded[column], invalid = _decode(raw, classify)
         if invalid.any():
             findings.append(_invalid(ident, kept, questionnaire, column, text(raw), invalid,
