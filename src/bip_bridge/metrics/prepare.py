@@ -12,6 +12,7 @@ it costs one ``pandas.factorize`` per column, whatever the number of responses.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -182,6 +183,13 @@ def empty_findings() -> pd.DataFrame:
     )
 
 
+@functools.cache
+def _no_findings() -> pd.DataFrame:
+    """One empty findings frame for every check that found nothing (only concatenated,
+    never changed)."""
+    return empty_findings()
+
+
 def findings_frame(**columns: object) -> pd.DataFrame:
     frame = pd.DataFrame({name: columns[name] for name in DATA_QUALITY_COLUMNS})
     return frame.astype(
@@ -209,6 +217,8 @@ class _Ident:
     def findings(self, at: np.ndarray, questionnaire: str, kind: str,
                  detail: np.ndarray | str) -> pd.DataFrame:
         n = len(at)
+        if n == 0:
+            return _no_findings()
         return findings_frame(
             kind=[kind] * n,
             questionnaire=[questionnaire] * n,
@@ -349,7 +359,8 @@ def prepare(
             findings.append(_invalid(ident, kept, questionnaire, column, text(raw), invalid,
                                      expected))
     counted = pd.concat([counted, pd.DataFrame(decoded)], axis=1)
-    return Prepared(counted=counted, findings=pd.concat(findings, ignore_index=True))
+    found = [part for part in findings if len(part)] or [empty_findings()]
+    return Prepared(counted=counted, findings=pd.concat(found, ignore_index=True))
 
 
 def _duplicate_order(pcode: np.ndarray, wave: np.ndarray, *ties: np.ndarray
