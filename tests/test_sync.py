@@ -201,6 +201,26 @@ def test_every_run_id_in_responses_names_a_recorded_run(engine: sa.Engine) -> No
         assert (deleted_run in runs) if deleted else deleted_run is None
 
 
+def test_the_garbage_collector_runs_again_after_a_pull_that_fails(engine: sa.Engine) -> None:
+    """sync pauses the cyclic collector while pages stream; a failure must not leave it off."""
+    import gc
+
+    fake = setup(engine)
+    fake.add_many(P, 12)
+    assert gc.isenabled()
+    with pytest.raises(LimeSurveyUnavailable):
+        run_sync(FailingAPI(fake, fail_at=3), engine, page_size=4)
+    assert gc.isenabled()
+    run_sync(fake, engine, page_size=4)
+    assert gc.isenabled()
+    gc.disable()  # and a caller who had it off finds it off
+    try:
+        run_sync(fake, engine, page_size=4)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_stop_request_ends_after_a_committed_page(engine: sa.Engine) -> None:
     fake = setup(engine)
     fake.add_many(P, 10)
