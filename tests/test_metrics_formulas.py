@@ -12,7 +12,7 @@ from bip_bridge.metrics import compute_metrics
 from metrics_model import default_model, tiny_model
 from metrics_rows import c_row, frame, p_row, plain, typed
 
-SCORE_TYPES = {"pseudonym": "str", "wave": "int64", "respondent": "str", "indicator": "str",
+SCORE_TYPES = {"pseudonym": "str", "wave": "int16", "respondent": "str", "indicator": "str",
                "score": "float64", "d_score": "float64", "d_score_baseline": "float64"}
 INDEX_TYPES = {"pseudonym": "str", "wave": "int64", "p_index": "float64", "c_index": "float64",
                "belief": "float64", "belief_category": "str", "status": "str",
@@ -59,6 +59,18 @@ def test_scores_change_and_baseline_skip_the_missing_wave(tiny_result):
         "d_score_baseline": [0] * 6 + [1, None, 1, 1, 2, 2] + [3, 2, 1, 3, None, 3],
     }, SCORE_TYPES)
     assert_frame_equal(plain(tiny_result.scores), expected)
+
+
+def test_a_wave_beyond_two_bytes_keeps_its_number_in_the_scores() -> None:
+    """scores keeps waves in int16; one that does not fit there falls back to int64."""
+    m = tiny_model()
+    participant = frame([
+        p_row(m, 1, "X", "0", {"AAA": "1", "BBB": "2", "CCC": "3"}, status="NONE"),
+        p_row(m, 2, "X", "40000", {"AAA": "2", "BBB": "2", "CCC": "3"}, status="NONE"),
+    ])
+    result = compute_metrics(participant, frame([]), m)
+    assert result.scores["wave"].dtype == np.int64
+    assert sorted(set(result.scores["wave"])) == [0, 40000]
 
 
 def test_indices_belief_status_and_caseworker(tiny_result):

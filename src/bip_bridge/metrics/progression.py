@@ -190,7 +190,11 @@ def scores_frame(joined: Joined, model: MeasurementModel) -> pd.DataFrame:
     out.insert(0, "pseudonym", pd.Series(pd.Categorical.from_codes(
         np.repeat(joined.pseudonym_codes.astype(np.int32), per_row),
         categories=joined.pseudonyms)))
-    wave = np.repeat(joined.frame["wave"].to_numpy(dtype="int64"), per_row)
+    # a wave number is small (one every three months: 40 in ten years), so two bytes
+    # hold it: at 32 million rows that is 192 MB less than int64 at the metrics' peak
+    waves = joined.frame["wave"].to_numpy(dtype=np.int64)
+    fits = not len(waves) or (waves.min() >= 0 and waves.max() <= np.iinfo(np.int16).max)
+    wave = np.repeat(waves.astype(np.int16) if fits else waves, per_row)
     out.insert(1, "wave", pd.Series(wave, copy=False))  # an ndarray would be copied
     out.insert(2, "respondent", pd.Series(pd.Categorical.from_codes(
         respondent, categories=pd.Index([PARTICIPANT, CASEWORKER], dtype="str"))))
