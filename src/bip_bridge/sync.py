@@ -25,7 +25,6 @@ side is :mod:`bip_bridge.store.sync_state`.
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import logging
 import queue
@@ -40,6 +39,7 @@ import sqlalchemy as sa
 
 from bip_bridge.api import LimeSurveyAPI, Row
 from bip_bridge.errors import BipBridgeError, LimeSurveyError, redact
+from bip_bridge.gcpause import gc_paused
 from bip_bridge.model import MeasurementModel
 from bip_bridge.store import RawJSON
 from bip_bridge.store import sync_state as st
@@ -417,27 +417,6 @@ class _Prefetch:
             yield item
 
 
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while pages stream through (restored after).
-
-    A page is a thousand parsed responses: dicts of strings, freed by reference counting
-    the moment the page is written, never part of a cycle. Each one still counts toward
-    the collector's thresholds, so it kept running collections (and, as the pages flow,
-    full ones over every object of the process) that never found anything, on the
-    thread that parses the next page. Paused for the pull only: the collector resumes
-    after it and finds whatever cycles the HTTP calls left (a few objects a page).
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
 @dataclass(frozen=True)
 class _Failed:
     exc: BaseException
@@ -563,7 +542,8 @@ class _SurveyRun:
         behind the fetch. At most three pages are in memory: one being written, one
         waiting, one being fetched.
         """
-        with _gc_paused(), _Prefetch(self.fetch_page, start) as pages:
+        # the pages' parsed responses are acyclic: no collections while they stream
+        with gc_paused(), _Prefetch(self.fetch_page, start) as pages:
             lo = start
             for top, fetched, records in pages:
                 self.write(records, range(lo, top + 1), fetched, id_range=(lo, top))

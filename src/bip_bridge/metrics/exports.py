@@ -16,13 +16,10 @@ answer texts instead of codes, is refused with the fix named.
 from __future__ import annotations
 
 import codecs
-import contextlib
 import csv
-import gc
 import io
 import json
 import re
-from collections.abc import Iterator
 from itertools import chain
 from operator import itemgetter
 from pathlib import Path
@@ -33,6 +30,7 @@ import orjson
 import pandas as pd
 
 from bip_bridge.errors import DataInvalid, Problem
+from bip_bridge.gcpause import gc_paused
 from bip_bridge.metrics.prepare import answer_columns, required_columns
 from bip_bridge.model import MeasurementModel
 
@@ -53,27 +51,8 @@ def read_export(path: Path, model: MeasurementModel, questionnaire: str) -> pd.D
     each distinct string stored once, so checking and decoding them looks at a handful
     of codes instead of every cell.
     """
-    with _gc_paused():
+    with gc_paused():  # the parsed responses are acyclic: no collections while reading
         return _read_export(path, model, questionnaire)
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while an export is read (restored after).
-
-    Reading makes a dict per response and a string per answer, freed by reference
-    counting and never part of a cycle; each still counts toward the collector's
-    thresholds, so it ran hundreds of collections (and full ones over every object of
-    the process) that found nothing.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _read_export(path: Path, model: MeasurementModel, questionnaire: str) -> pd.DataFrame:
