@@ -35,31 +35,24 @@ def group_labels(
 ) -> tuple[np.ndarray, list[str]]:
     """The group of every period as a code into the label list (``missing`` last)."""
     column = periods[grouping]
-    numbers = None  # integer or boolean columns: label i of the order is the number i
+    labels: pd.Series | None = column
     if grouping == "parallel":
         order = [str(n) for n in range(len(model.interventions) + 1)]
-        if pd.api.types.is_integer_dtype(column.dtype):
-            numbers = column.to_numpy(dtype=float, na_value=np.nan)
-        labels = column
+        # integers: label n of the order is the number n (None: coded from the numbers)
+        labels = None if pd.api.types.is_integer_dtype(column.dtype) else column.astype("str")
     elif grouping in ("continuous", "caseworker_changed"):
         order = ["false", "true"]
-        if pd.api.types.is_bool_dtype(column.dtype):
-            numbers = column.to_numpy(dtype=float, na_value=np.nan)
-        labels = column
+        labels = (None if pd.api.types.is_bool_dtype(column.dtype)  # false, true: 0, 1
+                  else column.map({True: "true", False: "false"}))
     elif grouping == "combo":
         order = list(COMBOS)
-        labels = column
     else:
         order = [cat.name for cat in model.belief_categories]
-        labels = column
     order = [*order, MISSING]
-    if numbers is not None:
+    if labels is None:  # coded from the numbers, without making a label per period
+        numbers = column.to_numpy(dtype=float, na_value=np.nan)
         known = (numbers >= 0) & (numbers < len(order) - 1)
         return np.where(known, numbers, len(order) - 1).astype(np.int64), order
-    if grouping == "parallel":
-        labels = column.astype("str")
-    elif grouping in ("continuous", "caseworker_changed"):
-        labels = column.map({True: "true", False: "false"})
     codes = pd.Categorical(labels, categories=order).codes
     return np.where(codes < 0, len(order) - 1, codes).astype(np.int64), order
 

@@ -84,9 +84,7 @@ def format_cell(value: Any, decimal: str = ".") -> str:
     if isinstance(value, (int, np.integer)):
         return str(int(value))
     if isinstance(value, (float, np.floating)):
-        if math.isnan(value) or math.isinf(value):
-            return ""
-        return format_number(float(value), decimal)
+        return _float_text(float(value), decimal)
     if isinstance(value, pd.Timestamp):
         if value == value.normalize() and value.tzinfo is None:
             return value.date().isoformat()
@@ -94,6 +92,13 @@ def format_cell(value: Any, decimal: str = ".") -> str:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     return neutralise(str(value))
+
+
+def _float_text(value: float, decimal: str) -> str:
+    """A float cell's text: blank for NaN and infinities (missing), else the number."""
+    if math.isnan(value) or math.isinf(value):
+        return ""
+    return format_number(value, decimal)
 
 
 def apply_small_cells(
@@ -265,8 +270,7 @@ def _formatted(uniques: Any, decimal: str) -> list[str]:
     distinct values (floats, plain strings) formatted without going through every
     type test of :func:`format_cell`."""
     if isinstance(uniques, np.ndarray) and uniques.dtype == np.float64:
-        return ["" if math.isnan(x) or math.isinf(x) else format_number(x, decimal)
-                for x in uniques.tolist()]
+        return [_float_text(x, decimal) for x in uniques.tolist()]
     values = uniques.tolist() if hasattr(uniques, "tolist") else list(uniques)
     if all(type(v) is str for v in values):
         return [neutralise(v) for v in values]
