@@ -112,6 +112,7 @@ def test_analyse_prints_the_mixed_model(tmp_path):
     (b'{"result": []}', "not a LimeSurvey response export"),
     ('\ufeff"Svars-ID";"Datum inskickad"\r\n"1";"2025-01-01 10:00:00"\r\n'.encode(),
      "question texts, not question codes"),
+    (b"not json at all\nsecond line", "neither a LimeSurvey JSON export"),
 ])
 def test_bad_export_files_are_refused_with_the_fix(tmp_path, content, message):
     path = tmp_path / "export.csv"

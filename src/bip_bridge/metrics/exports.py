@@ -159,7 +159,12 @@ def _records_table(records: list[dict[str, Any]]) -> tuple[list[str], np.ndarray
 
 def _csv(text: str, source: str) -> pd.DataFrame:
     header = text.splitlines()[0] if text else ""
-    delimiter = ";" if ";" in header or "," not in header else ","
+    if ";" not in header and "," not in header:  # an export has dozens of columns
+        raise DataInvalid(
+            f"{source} is neither a LimeSurvey JSON export (starting with '{{') nor a CSV "
+            f"export (its first line has no ';' or ',' between headings).",
+            source=source, hint=EXPORT_HINT)
+    delimiter = ";" if ";" in header else ","
     try:
         frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
                             na_filter=False, quoting=csv.QUOTE_MINIMAL, skip_blank_lines=True)
